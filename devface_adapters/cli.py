@@ -1,0 +1,233 @@
+"""The command line: `devface-run` and the `devface` group (run, plugins, seed).
+
+The only module that imports click. Library errors become one line on stderr and an exit code here:
+usage/config 2, no images 3, adapter/IO 4, bad image data 5, anything unexpected 1.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import os
+import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow's C++ start-up chatter is not for users
+
+import click  # noqa: E402
+
+from devface_adapters.quiet import native_stderr_silenced  # noqa: E402
+from devface_adapters.registry import get_registry, parse_options  # noqa: E402
+from devface_core import Config, DevfaceError, RunReport, load_config, run_pipeline  # noqa: E402
+from devface_core.errors import InvalidImageError  # noqa: E402
+from devface_core.imaging import decode_image, image_bytes  # noqa: E402
+
+logger = logging.getLogger("devface")
+
+
+class AdapterSpec(click.ParamType):
+    """A spec string (`memory`, `dir:PATH`, `s3://bucket/prefix`) whose adapter name must be registered."""
+
+    name = "spec"
+
+    def convert(self, value, param, ctx):
+        try:
+            get_registry()._lookup(value)
+        except DevfaceError as exc:
+            self.fail(str(exc), param, ctx)
+        return value
+
+
+SPEC = AdapterSpec()
+
+
+def reports_errors(command):
+    """Turn DevfaceError (and any crash) into one stderr line and the class's exit code."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except DevfaceError as exc:
+            _fail(str(exc), exc.exit_code)
+        except KeyboardInterrupt:
+            _fail("interrupted", 130)
+        except Exception as exc:  # the CLI promises one line, never a traceback
+            logger.debug("unexpected error", exc_info=True)
+            _fail(f"internal error: {type(exc).__name__}: {exc} (run with -v for details)", 1)
+
+    return wrapper
+
+
+def _fail(message: str, code: int):
+    click.echo(f"devface: error: {message}", err=True)
+    sys.exit(code)
+
+
+class _CurrentStderr(logging.StreamHandler):
+    """A handler that writes to whatever sys.stderr is at the time of each record."""
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value):
+        pass
+
+
+def _configure_logging(verbose: int) -> None:
+    level = logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING
+    handler = _CurrentStderr()
+    handler.setFormatter(logging.Formatter("devface: %(levelname)s: %(message)s"))
+    logging.basicConfig(level=level, handlers=[handler], force=True)
+
+
+def resolve(spec: str, option_pairs, role: str):
+    """The adapter for a spec string and its `key=value` options, checked for a role."""
+    return get_registry().resolve(spec, parse_options(option_pairs), role=role)
+
+
+def run_options(command):
+    """The options of `devface-run` / `devface run`."""
+    options = [
+        click.option("--source", required=True, type=SPEC, help="Where liked images come from (spec string)."),
+        click.option("--sink", required=True, type=SPEC, help="Where the face goes (spec string)."),
+        click.option("--user", "user_id", required=True, help="The user whose likes to train on."),
+        click.option("--source-opt", multiple=True, metavar="KEY=VALUE", help="Option for the source."),
+        click.option("--sink-opt", multiple=True, metavar="KEY=VALUE", help="Option for the sink."),
+        click.option("--config", "config_file", type=click.Path(dir_okay=False), help="TOML or YAML settings."),
+        click.option("--epochs", type=int, help="Passes over the user's images."),
+        click.option("--batch-size", type=int),
+        click.option("--z-dim", type=int, help="Size of the generator's noise vector."),
+        click.option("--image-size", type=int, help="Training resolution (multiple of 4)."),
+        click.option("--sample-every", type=int, help="Epochs between snapshots."),
+        click.option("--seed", type=int, help="Random seed (same seed, same face on CPU)."),
+        click.option("--select", type=click.Choice(["latest", "best"]), help="Which snapshot to publish."),
+        click.option("--fit", type=click.Choice(["crop", "pad", "stretch"]), help="How images become square."),
+        click.option("--save-generator", type=click.Path(dir_okay=False), help="Save the generator (.keras)."),
+        click.option("--json", "as_json", is_flag=True, help="Print the run report as JSON on stdout."),
+        click.option("-v", "--verbose", count=True, help="More logging (-vv for debug)."),
+    ]
+    return functools.reduce(lambda cmd, option: option(cmd), reversed(options), command)
+
+
+@click.command(name="run")
+@run_options
+@reports_errors
+def run_command(source, sink, user_id, source_opt, sink_opt, config_file, as_json, verbose, **settings):
+    """Train a GAN on a user's liked faces and publish the generated face."""
+    _configure_logging(verbose)
+    config = load_config(config_file, overrides=settings)
+    image_source = resolve(source, source_opt, "source")
+    image_sink = resolve(sink, sink_opt, "sink")
+    show_bar = sys.stderr.isatty() and not as_json
+    with native_stderr_silenced(enabled=verbose < 2), _progress_bar(config, show_bar) as progress:
+        report = run_pipeline(image_source, image_sink, user_id, config, progress=progress)
+    _print_report(report, as_json)
+
+
+class _progress_bar:
+    """A click progress bar over epochs (epoch, losses, ETA) on a terminal; nothing otherwise."""
+
+    def __init__(self, config: Config, enabled: bool):
+        self._bar = click.progressbar(length=config.epochs, label="training", file=sys.stderr,
+                                      show_eta=True, item_show_func=self._describe) if enabled else None
+        self._latest = None
+
+    def __enter__(self):
+        if self._bar is None:
+            return None
+        self._bar.__enter__()
+        return self._advance
+
+    def __exit__(self, *exc_info):
+        if self._bar is not None:
+            self._bar.__exit__(*exc_info)
+
+    def _advance(self, tick) -> None:
+        self._latest = tick
+        self._bar.update(1, tick)
+
+    @staticmethod
+    def _describe(tick) -> str | None:
+        if tick is None:
+            return None
+        losses = " ".join(f"{name}={value:.3f}" for name, value in tick.losses.items())
+        return f"epoch {tick.epoch}/{tick.epochs} {losses}"
+
+
+def _print_report(report: RunReport, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), indent=2, default=str))
+        return
+    for skipped in report.skipped:
+        click.echo(f"skipped {skipped.key}: {skipped.reason}", err=True)
+    click.echo(
+        f"published {report.user_id}'s face (epoch {report.snapshot_epoch}, {report.steps} steps, "
+        f"{report.images_used} images, {len(report.skipped)} skipped) to {report.published_uri}"
+    )
+
+
+@click.group()
+def main():
+    """devface: turn the faces a person liked into a new face that shows their taste."""
+
+
+main.add_command(run_command)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@reports_errors
+def plugins(as_json):
+    """List every registered adapter, what it can do, and which package provides it."""
+    infos = get_registry().info()
+    if as_json:
+        click.echo(json.dumps([info.__dict__ if hasattr(info, "__dict__") else _info_dict(info) for info in infos]))
+        return
+    for info in infos:
+        roles = ",".join(info.capabilities)
+        schemes = ",".join(f"{s}://" for s in info.schemes) or "-"
+        click.echo(f"{info.name:<10} {roles:<18} {schemes:<24} {info.provider:<16} {info.summary}")
+
+
+def _info_dict(info) -> dict:
+    import attrs
+
+    return attrs.asdict(info)
+
+
+@main.command()
+@click.option("--from", "source", required=True, type=SPEC, help="Where the images are (spec string).")
+@click.option("--to", "store", required=True, type=SPEC, help="The store to add them to (spec string).")
+@click.option("--user", "user_id", required=True, help="The user who liked them.")
+@click.option("--from-opt", multiple=True, metavar="KEY=VALUE")
+@click.option("--to-opt", multiple=True, metavar="KEY=VALUE")
+@click.option("--skip-invalid", is_flag=True, help="Store the good images even if some are not images.")
+@reports_errors
+def seed(source, store, user_id, from_opt, to_opt, skip_invalid):
+    """Add a user's liked images from one place to a store (all checked first; nothing partial)."""
+    image_source = resolve(source, from_opt, "source")
+    image_store = resolve(store, to_opt, "store")
+    checked, invalid = _checked_images(image_source, user_id)
+    for error in invalid:
+        click.echo(f"skipped {error}", err=True)
+    if invalid and not skip_invalid:
+        raise InvalidImageError(invalid[0].key, f"{invalid[0].reason} ({len(invalid)} invalid; nothing stored)")
+    add_many = getattr(image_store, "add_many", None)
+    keys = add_many(user_id, checked) if add_many else [image_store.add(user_id, d, n) for n, d in checked]
+    click.echo(f"stored {len(keys)} images for {user_id} in {image_store.describe()}")
+
+
+def _checked_images(image_source, user_id):
+    """Every source image decoded once to prove it is an image: ([(name, bytes)], [InvalidImageError])."""
+    good, bad = [], []
+    for liked in image_source.iter_images(user_id):
+        try:
+            encoded = image_bytes(liked.data, liked.key)
+            decode_image(encoded, liked.key)
+            good.append((liked.key.rsplit("/", 1)[-1], encoded))
+        except InvalidImageError as exc:
+            bad.append(exc)
+    return good, bad

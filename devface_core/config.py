@@ -1,0 +1,197 @@
+"""Run settings: one frozen, validated `Config`, resolved from CLI > DEVFACE_* environment > file > defaults."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Mapping
+
+import attrs
+
+from devface_core.errors import ConfigError
+
+ARCHITECTURES = ("seed",)
+SELECTIONS = ("latest", "best")
+FIT_MODES = ("crop", "pad", "stretch")
+ENV_PREFIX = "DEVFACE_"
+
+
+def _to_int(value: Any) -> int:
+    """Accept ints and integer text (from files and the environment), nothing else."""
+    if isinstance(value, bool):
+        raise ValueError("expected an integer, got a boolean")
+    if isinstance(value, str):
+        value = value.strip()
+    return int(value)
+
+
+def _to_float(value: Any) -> float:
+    """Accept numbers and numeric text."""
+    return float(value.strip() if isinstance(value, str) else value)
+
+
+def _to_size(value: Any) -> tuple[int, int]:
+    """Accept (width, height) or text such as '500x492'."""
+    if isinstance(value, str):
+        value = value.lower().replace("×", "x").split("x")
+    width, height = (_to_int(part) for part in value)
+    return width, height
+
+
+def _to_optional_str(value: Any) -> str | None:
+    """Empty text means 'not set'."""
+    return None if value in (None, "") else str(value)
+
+
+def _at_least(minimum: int | float):
+    """A validator: the value must be >= minimum."""
+
+    def check(instance, attribute, value):
+        if value < minimum:
+            raise ValueError(f"must be at least {minimum}, got {value}")
+
+    return check
+
+
+def _one_of(choices: tuple[str, ...]):
+    """A validator: the value must be one of the choices."""
+
+    def check(instance, attribute, value):
+        if value not in choices:
+            raise ValueError(f"expected one of {', '.join(choices)}, got {value!r}")
+
+    return check
+
+
+def _multiple_of_four(instance, attribute, value):
+    """The generator upsamples twice by 2, so sizes must divide by 4."""
+    if value % 4 or not 16 <= value <= 512:
+        raise ValueError(f"must be a multiple of 4 between 16 and 512, got {value}")
+
+
+def _positive_size(instance, attribute, value):
+    """Both sides of an output size must be positive and sane."""
+    if not all(1 <= side <= 4096 for side in value):
+        raise ValueError(f"both sides must be between 1 and 4096, got {value}")
+
+
+def _int_field(default: int, minimum: int = 1):
+    return attrs.field(default=default, converter=_to_int, validator=_at_least(minimum))
+
+
+def _float_field(default: float):
+    return attrs.field(default=default, converter=_to_float, validator=_at_least(0.0))
+
+
+def _choice_field(default: str, choices: tuple[str, ...]):
+    return attrs.field(default=default, converter=str, validator=_one_of(choices))
+
+
+@attrs.frozen
+class Config:
+    """Every setting of a run. An epoch is one pass over the user's images (ceil(N / batch_size) steps)."""
+
+    epochs: int = _int_field(100)
+    batch_size: int = _int_field(8)
+    z_dim: int = _int_field(100)
+    image_size: int = attrs.field(default=64, converter=_to_int, validator=_multiple_of_four)
+    sample_every: int = _int_field(10)
+    samples_per_snapshot: int = _int_field(4)
+    output_size: tuple[int, int] = attrs.field(default=(500, 492), converter=_to_size, validator=_positive_size)
+    seed: int = _int_field(0, minimum=0)
+    architecture: str = _choice_field("seed", ARCHITECTURES)
+    select: str = _choice_field("latest", SELECTIONS)
+    fit: str = _choice_field("crop", FIT_MODES)
+    g_learning_rate: float = _float_field(2e-4)
+    d_learning_rate: float = _float_field(2e-4)
+    beta_1: float = _float_field(0.5)
+    max_images: int = _int_field(10_000)
+    max_image_bytes: int = _int_field(20_000_000)
+    max_pixels: int = _int_field(40_000_000)
+    save_generator: str | None = attrs.field(default=None, converter=_to_optional_str)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The settings as plain JSON-ready data."""
+        data = attrs.asdict(self)
+        data["output_size"] = list(self.output_size)
+        return data
+
+
+FIELD_NAMES = tuple(field.name for field in attrs.fields(Config))
+
+
+def load_config(
+    path: str | os.PathLike | None = None,
+    environ: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Config:
+    """Build a Config from defaults < file < DEVFACE_* environment < overrides (None values ignored)."""
+    layers = [
+        (read_config_file(path) if path else {}, f"config file {path}"),
+        (environment_settings(os.environ if environ is None else environ), "environment"),
+        ({k: v for k, v in (overrides or {}).items() if v is not None}, "command-line option"),
+    ]
+    merged: dict[str, Any] = {}
+    for values, origin in layers:
+        for name, value in values.items():
+            merged[name] = _checked(name, value, origin)
+    return _build(merged)
+
+
+def _checked(name: str, value: Any, origin: str) -> Any:
+    """Validate one setting alone so the error can say where the bad value came from."""
+    if name not in FIELD_NAMES:
+        raise ConfigError(f"{origin}: unknown setting {name!r} (known: {', '.join(FIELD_NAMES)})")
+    try:
+        return getattr(Config(**{name: value}), name)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{origin}: setting {name} = {value!r}: {exc}") from None
+
+
+def _build(values: dict[str, Any]) -> Config:
+    """Construct the Config (every value already validated alone)."""
+    try:
+        return Config(**values)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"config: {exc}") from None
+
+
+def environment_settings(environ: Mapping[str, str]) -> dict[str, str]:
+    """The DEVFACE_<SETTING> variables that name a Config field (others, e.g. DEVFACE_DATABASE_URL, are ignored)."""
+    found = {}
+    for name in FIELD_NAMES:
+        value = environ.get(ENV_PREFIX + name.upper())
+        if value is not None:
+            found[name] = value
+    return found
+
+
+def read_config_file(path: str | os.PathLike) -> dict[str, Any]:
+    """Settings from a TOML or YAML file: top-level keys, or the keys of a `devface` table."""
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"config file {file}: cannot read ({exc.strerror})") from None
+    data = _parse(text, file)
+    if not isinstance(data, dict):
+        raise ConfigError(f"config file {file}: expected a table of settings")
+    section = data.get("devface", data)
+    return {str(key).replace("-", "_"): value for key, value in section.items()}
+
+
+def _parse(text: str, file: Path) -> Any:
+    """Parse by suffix: .toml with tomllib, .yaml/.yml with PyYAML."""
+    suffix = file.suffix.lower()
+    try:
+        if suffix == ".toml":
+            return tomllib.loads(text)
+        if suffix in (".yaml", ".yml"):
+            import yaml
+
+            return yaml.safe_load(text) or {}
+    except Exception as exc:  # each parser has its own error class; all mean "not valid syntax"
+        first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ConfigError(f"config file {file}: invalid {suffix[1:].upper()} ({first_line})") from None
+    raise ConfigError(f"config file {file}: expected a .toml, .yaml or .yml file")

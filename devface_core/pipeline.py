@@ -1,0 +1,96 @@
+"""run_pipeline: the only place that wires source → decode → train → select → publish → report."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Callable
+
+from devface_core.config import Config
+from devface_core.dataset import TrainingSet, load_training_set
+from devface_core.errors import NoImagesError
+from devface_core.imaging import encode_png, resize_array
+from devface_core.protocols import ImageSink, ImageSource
+from devface_core.selection import Selection, select_snapshot
+from devface_core.types import Progress, PublishedImage, RunReport
+from devface_core.userid import validate_user_id
+
+logger = logging.getLogger(__name__)
+
+
+def run_pipeline(
+    source: ImageSource,
+    sink: ImageSink,
+    user_id: str,
+    config: Config | None = None,
+    progress: Callable[[Progress], None] | None = None,
+) -> RunReport:
+    """Train on one user's liked images, publish the chosen face to the sink, and report what happened."""
+    config = config or Config()
+    validate_user_id(user_id)
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    training_set = _read(source, user_id, config)
+    timings["read"] = time.perf_counter() - started
+    selection, steps = _train_and_select(training_set, config, progress, timings)
+    started = time.perf_counter()
+    uri = sink.publish(user_id, published_image(selection, config, user_id))
+    timings["publish"] = time.perf_counter() - started
+    logger.info("user %r: published epoch %d to %s", user_id, selection.snapshot.epoch, uri)
+    return _report(user_id, training_set, selection, steps, uri, timings, config)
+
+
+def _read(source: ImageSource, user_id: str, config: Config) -> TrainingSet:
+    training_set = load_training_set(source, user_id, config)
+    if len(training_set.images) == 0:
+        detail = f"all {training_set.images_read} images were unusable" if training_set.images_read else "no images"
+        raise NoImagesError(f"user {user_id!r}: no usable liked images in {_describe(source)} ({detail})")
+    return training_set
+
+
+def _train_and_select(training_set, config, progress, timings) -> tuple[Selection, int]:
+    from devface_core.gan.trainer import Trainer  # TensorFlow loads only when training starts
+
+    started = time.perf_counter()
+    trainer = Trainer(config)
+    snapshots = list(trainer.train(training_set.images, progress))
+    if config.save_generator:
+        trainer.save_generator(config.save_generator)
+    timings["train"] = time.perf_counter() - started
+    started = time.perf_counter()
+    selection = select_snapshot(snapshots, config.select)
+    timings["select"] = time.perf_counter() - started
+    return selection, trainer.steps_done
+
+
+def published_image(selection: Selection, config: Config, user_id: str) -> PublishedImage:
+    """The chosen sample resized to the output size as PNG, with metadata a sink may store."""
+    width, height = config.output_size
+    pixels = selection.snapshot.images[selection.sample_index]
+    png = encode_png(resize_array(pixels, width, height))
+    metadata = {"user_id": user_id, "reason": selection.reason, "config": config.to_dict()}
+    return PublishedImage(png, width, height, selection.snapshot.epoch, selection.score, metadata)
+
+
+def _report(user_id, training_set, selection, steps, uri, timings, config) -> RunReport:
+    return RunReport(
+        user_id=user_id,
+        images_read=training_set.images_read,
+        images_used=len(training_set.images),
+        skipped=training_set.skipped,
+        epochs=config.epochs,
+        steps=steps,
+        snapshot_epoch=selection.snapshot.epoch,
+        sample_index=selection.sample_index,
+        score=selection.score,
+        selection_reason=selection.reason,
+        published_uri=uri,
+        timings_s={name: round(seconds, 4) for name, seconds in timings.items()},
+        config=config.to_dict(),
+    )
+
+
+def _describe(adapter: object) -> str:
+    """How an adapter names itself in messages (adapters provide `describe()`; never credentials)."""
+    describe = getattr(adapter, "describe", None)
+    return describe() if callable(describe) else type(adapter).__name__

@@ -1,0 +1,83 @@
+"""Value types that flow through the pipeline: liked images in, snapshots, the published face, the report."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import attrs
+import numpy as np
+
+
+@attrs.frozen
+class SourceImage:
+    """One liked image as a source stores it: raw bytes, base64 text or a data URL."""
+
+    key: str
+    data: bytes | str = attrs.field(repr=lambda d: f"<{len(d)} {type(d).__name__}>")
+    user_id: str
+    created_at: dt.datetime | None = None
+
+
+@attrs.frozen(eq=False)
+class Snapshot:
+    """Samples of the generator at one epoch: individual uint8 images (never a grid)."""
+
+    epoch: int
+    images: np.ndarray = attrs.field(repr=lambda a: f"<{a.shape} {a.dtype}>")
+    losses: dict[str, float] = attrs.field(factory=dict)
+    scores: tuple[float, ...] | None = None
+
+
+@attrs.frozen
+class PublishedImage:
+    """The face a sink publishes: PNG bytes and where it came from."""
+
+    png: bytes = attrs.field(repr=lambda d: f"<{len(d)} bytes>")
+    width: int
+    height: int
+    epoch: int
+    score: float | None = None
+    metadata: dict[str, Any] = attrs.field(factory=dict)
+
+
+@attrs.frozen
+class SkippedImage:
+    """A liked image the pipeline could not use, and why."""
+
+    key: str
+    reason: str
+
+
+@attrs.frozen
+class Progress:
+    """One tick of training progress, handed to the `progress` callback after every epoch."""
+
+    epoch: int
+    epochs: int
+    step: int
+    losses: dict[str, float]
+    elapsed_s: float
+
+
+@attrs.frozen
+class RunReport:
+    """What one pipeline run did: images read and skipped, training, the chosen snapshot, where it went."""
+
+    user_id: str
+    images_read: int
+    images_used: int
+    skipped: tuple[SkippedImage, ...]
+    epochs: int
+    steps: int
+    snapshot_epoch: int
+    sample_index: int
+    score: float | None
+    selection_reason: str
+    published_uri: str
+    timings_s: dict[str, float]
+    config: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report as plain JSON-ready data."""
+        return attrs.asdict(self, recurse=True)
