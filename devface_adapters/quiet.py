@@ -15,7 +15,7 @@ from typing import Iterator
 @contextlib.contextmanager
 def native_stderr_silenced(enabled: bool = True) -> Iterator[None]:
     """Silence writes to fd 2 from native code; Python's sys.stderr keeps reaching the real stderr."""
-    if not enabled:
+    if not enabled or not _is_process_stderr(sys.stderr):
         yield
         return
     sys.stderr.flush()
@@ -33,3 +33,11 @@ def native_stderr_silenced(enabled: bool = True) -> Iterator[None]:
         sys.stderr = python_stderr
         os.dup2(saved_fd, 2)
         os.close(saved_fd)
+
+
+def _is_process_stderr(stream) -> bool:
+    """Only the real fd 2 needs the swap; a captured stream (tests, embedding) is left alone."""
+    try:
+        return stream.fileno() == 2
+    except (AttributeError, OSError, ValueError):
+        return False

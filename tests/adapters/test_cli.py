@@ -1,0 +1,133 @@
+"""The command line: the main job end to end, one-line errors with distinct exit codes, JSON reports."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+from PIL import Image
+
+from devface_adapters.cli import main, run_command
+from tests.helpers import images
+from tests.helpers.scripts import script
+
+TINY = ["--epochs", "2", "--image-size", "32", "--batch-size", "4", "--z-dim", "8"]
+
+
+def node_constant(js_file, identifier="DEVFACE_IMAGE_B64") -> str:
+    """Evaluate a JavaScript file in node and return the value of one constant."""
+    script = (
+        "const fs=require('fs'),vm=require('vm');"
+        f"process.stdout.write(vm.runInThisContext(fs.readFileSync(process.argv[1],'utf8')+';{identifier}'))"
+    )
+    return subprocess.run(["node", "-e", script, str(js_file)], capture_output=True, text=True, check=True).stdout
+
+
+def data_url_png_size(data_url: str) -> tuple[int, int]:
+    prefix = "data:image/png;base64,"
+    assert data_url.startswith(prefix)
+    image = Image.open(io.BytesIO(base64.b64decode(data_url[len(prefix) :])))
+    assert image.format == "PNG"
+    return image.size
+
+
+def test_main_job_demo_to_jsfile_as_a_real_command(tmp_path):
+    if shutil.which("node") is None:
+        pytest.fail("node is required to check the JavaScript sink")
+    out = tmp_path / "out" / "imgb64.js"
+    command = [script("devface-run"), "--source", "demo", "--sink", f"jsfile:{out}", "--user", "alice", *TINY]
+    result = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr and "oneDNN" not in result.stderr
+    subprocess.run(["node", "--check", str(out)], check=True)
+    assert data_url_png_size(node_constant(out)) == (500, 492)
+
+
+def test_dir_to_dir_round_trip_with_mixed_images(tmp_path):
+    likes = tmp_path / "likes" / "alice"
+    likes.mkdir(parents=True)
+    (likes / "a_rgba.png").write_bytes(images.rgba_png())
+    (likes / "b_rotated.jpg").write_bytes(images.exif_rotated_jpeg())
+    (likes / "c_notes.txt").write_text("not an image")
+    (likes / "d_truncated.png").write_bytes(images.truncated_png())
+    out = tmp_path / "faces"
+    args = ["--source", f"dir:{tmp_path / 'likes'}", "--sink", f"dir:{out}", "--user", "alice", "--json", *TINY]
+    result = CliRunner().invoke(run_command, args)
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["images_used"] == 2
+    assert {os.path.basename(s["key"]): s["reason"].split(" (")[0] for s in report["skipped"]} == {
+        "c_notes.txt": "not an image",
+        "d_truncated.png": "not an image",
+    }
+    assert Image.open(out / "alice.png").size == (500, 492)
+    sidecar = json.loads((out / "alice.json").read_text())
+    assert sidecar["epoch"] == 2 and sidecar["config"]["image_size"] == 32 and "published_at" in sidecar
+
+
+@pytest.mark.parametrize(
+    "args,code,message",
+    [
+        (["--source", "nope", "--sink", "memory"], 2, "unknown adapter 'nope' (known: demo, dir, jsfile, memory"),
+        (["--source", "demo", "--sink", "demo"], 2, "'demo' cannot be used as a sink"),
+        (["--source", "demo", "--sink", "memory", "--epochs", "0"], 2, "epochs"),
+        (["--source", "demo", "--sink", "memory", "--sink-opt", "colour=red"], 2, "unknown option colour"),
+        (["--source", "dir:{tmp}/missing", "--sink", "memory"], 4, "folder does not exist"),
+        (["--source", "dir:{tmp}", "--sink", "memory"], 3, "no usable liked images"),
+        (["--source", "demo", "--sink", "jsfile:{tmp}/x.js", "--sink-opt", "identifier=const"], 2, "identifier"),
+    ],
+)
+def test_errors_are_one_line_with_distinct_exit_codes(tmp_path, args, code, message):
+    (tmp_path / "other-user").mkdir()
+    args = [a.replace("{tmp}", str(tmp_path)) for a in args]
+    result = CliRunner().invoke(run_command, [*TINY, *args, "--user", "alice"])
+    assert result.exit_code == code, result.output
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_bad_user_id_for_a_folder_is_a_usage_error(tmp_path):
+    result = CliRunner().invoke(run_command, ["--source", f"dir:{tmp_path}", "--sink", "memory", "--user", "../etc"])
+    assert result.exit_code == 2 and "cannot be used in a path" in result.output
+
+
+def test_seed_refuses_a_folder_with_a_bad_image_and_stores_nothing(tmp_path):
+    source = tmp_path / "src"
+    source.mkdir()
+    (source / "good.png").write_bytes(images.png())
+    (source / "bad.png").write_bytes(images.truncated_png())
+    target = tmp_path / "store"
+    args = ["seed", "--from", f"dir:{source}", "--to", f"dir:{target}", "--user", "alice"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 5 and "nothing stored" in result.output
+    assert not target.exists()
+    result = CliRunner().invoke(main, [*args, "--skip-invalid"])
+    assert result.exit_code == 0, result.output
+    assert [p.name for p in (target / "alice").iterdir()] == ["good.png"]
+
+
+def test_plugins_lists_builtins_with_capabilities_and_provider():
+    result = CliRunner().invoke(main, ["plugins", "--json"])
+    assert result.exit_code == 0, result.output
+    listed = {entry["name"]: entry for entry in json.loads(result.stdout)}
+    assert {"memory", "dir", "jsfile", "demo"} <= set(listed)
+    assert listed["dir"]["capabilities"] == ["source", "sink", "store"]
+    assert listed["jsfile"]["capabilities"] == ["sink"]
+    assert listed["memory"]["provider"] == "devface"
+
+
+def test_config_file_is_read_and_options_override_it(tmp_path):
+    config = tmp_path / "devface.toml"
+    config.write_text("epochs = 3\nimage_size = 32\nz_dim = 8\nbatch_size = 4\n")
+    args = ["--source", "demo:4", "--sink", "memory:cli-config", "--user", "u", "--config", str(config), "--json"]
+    result = CliRunner().invoke(run_command, [*args, "--epochs", "1"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["epochs"] == 1 and report["config"]["image_size"] == 32

@@ -1,0 +1,72 @@
+"""What the contract tests need from each adapter: a fresh source/sink/store and a way to read back.
+
+An adapter joins the contract tests by adding one Harness subclass and listing it in `conftest.py`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+from PIL import Image
+import io
+
+from devface_adapters.filesystem import DirectoryAdapter
+from devface_adapters.memory import MemoryAdapter
+
+
+class Harness:
+    """One adapter under contract: build it, seed liked images, read published faces back."""
+
+    name = ""
+
+    def store(self):
+        """A fresh, empty source+store (and sink, where the adapter is one)."""
+        raise NotImplementedError
+
+    def sink(self):
+        """A fresh sink."""
+        return self.store()
+
+    def read_published(self, sink, user_id: str) -> bytes | None:
+        """The PNG bytes the sink holds for a user, or None."""
+        raise NotImplementedError
+
+    def leftovers(self, sink) -> list[str]:
+        """Anything temporary a publish left behind (should always be empty)."""
+        return []
+
+
+class MemoryHarness(Harness):
+    name = "memory"
+
+    def store(self):
+        return MemoryAdapter(space=f"contract-{uuid.uuid4().hex}")
+
+    def read_published(self, sink, user_id):
+        published = sink.space.published(user_id)
+        return None if published is None else published.png
+
+
+class DirectoryHarness(Harness):
+    name = "dir"
+
+    def __init__(self, root: Path):
+        self.root = root
+
+    def store(self):
+        folder = self.root / uuid.uuid4().hex
+        folder.mkdir()
+        return DirectoryAdapter(path=str(folder))
+
+    def read_published(self, sink, user_id):
+        file = sink.root / f"{user_id}.png"
+        return file.read_bytes() if file.exists() else None
+
+    def leftovers(self, sink):
+        return [p.name for p in sink.root.rglob("*.tmp")]
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    """Width and height of PNG bytes."""
+    return Image.open(io.BytesIO(data)).size

@@ -1,0 +1,61 @@
+"""Config: validated values, and precedence command line > DEVFACE_* environment > file > defaults."""
+
+from __future__ import annotations
+
+import pytest
+
+from devface_core.config import Config, load_config
+from devface_core.errors import ConfigError
+
+
+def test_defaults_publish_the_front_end_size():
+    config = load_config(environ={})
+    assert config.output_size == (500, 492)
+    assert config.architecture == "seed" and config.select == "latest" and config.fit == "crop"
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [{"epochs": 0}, {"batch_size": -1}, {"image_size": 30}, {"select": "random"}, {"architecture": "vit"}],
+)
+def test_invalid_values_are_config_errors(settings):
+    with pytest.raises(ConfigError):
+        load_config(environ={}, overrides=settings)
+
+
+def test_file_then_environment_then_options(tmp_path):
+    file = tmp_path / "devface.toml"
+    file.write_text("epochs = 7\nbatch_size = 16\nseed = 3\n")
+    environ = {"DEVFACE_BATCH_SIZE": "32", "DEVFACE_SEED": "4", "DEVFACE_DATABASE_URL": "ignored"}
+    config = load_config(file, environ=environ, overrides={"seed": 5, "z_dim": None})
+    assert (config.epochs, config.batch_size, config.seed, config.z_dim) == (7, 32, 5, 100)
+
+
+def test_yaml_file_with_a_devface_section(tmp_path):
+    file = tmp_path / "settings.yaml"
+    file.write_text("devface:\n  image-size: 32\n  output_size: 250x246\n  select: best\n")
+    config = load_config(file, environ={})
+    assert (config.image_size, config.output_size, config.select) == (32, (250, 246), "best")
+
+
+def test_errors_say_where_the_bad_value_came_from(tmp_path):
+    with pytest.raises(ConfigError, match="environment.*epochs"):
+        load_config(environ={"DEVFACE_EPOCHS": "many"})
+    file = tmp_path / "bad.toml"
+    file.write_text("epoch = 3\n")
+    with pytest.raises(ConfigError, match="unknown setting 'epoch'"):
+        load_config(file, environ={})
+
+
+def test_unreadable_or_unparsable_files_are_config_errors(tmp_path):
+    with pytest.raises(ConfigError, match="cannot read"):
+        load_config(tmp_path / "missing.toml", environ={})
+    broken = tmp_path / "broken.toml"
+    broken.write_text("epochs = = 3")
+    with pytest.raises(ConfigError, match="invalid TOML"):
+        load_config(broken, environ={})
+
+
+def test_config_is_frozen():
+    with pytest.raises(AttributeError):
+        Config().epochs = 3

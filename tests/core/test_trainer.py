@@ -1,0 +1,78 @@
+"""The GAN trainer: snapshots of individual images, determinism, the original's shapes, saving."""
+
+from __future__ import annotations
+
+import attrs
+import keras
+import numpy as np
+import pytest
+
+from devface_core.gan.models import build_models
+from devface_core.gan.trainer import Trainer
+
+
+@pytest.fixture
+def dataset():
+    return np.random.default_rng(0).integers(0, 255, (10, 32, 32, 3), dtype=np.uint8)
+
+
+def test_snapshots_come_every_sample_every_epochs_plus_the_last(tiny_config, dataset):
+    config = attrs.evolve(tiny_config, epochs=5, sample_every=2)
+    snapshots = list(Trainer(config).train(dataset))
+    assert [s.epoch for s in snapshots] == [2, 4, 5]
+    for snapshot in snapshots:
+        assert snapshot.images.shape == (2, 32, 32, 3) and snapshot.images.dtype == np.uint8
+        assert set(snapshot.losses) == {"d_loss", "g_loss", "d_real"}
+
+
+def test_an_epoch_is_one_pass_over_the_images(tiny_config, dataset):
+    trainer = Trainer(tiny_config)
+    list(trainer.train(dataset))
+    assert trainer.steps_done == tiny_config.epochs * 3  # ceil(10 / 4)
+
+
+def test_progress_is_reported_every_epoch(tiny_config, dataset):
+    ticks = []
+    list(Trainer(tiny_config).train(dataset, progress=ticks.append))
+    assert [t.epoch for t in ticks] == [1, 2] and ticks[-1].epochs == 2
+
+
+def test_same_seed_gives_identical_snapshots(tiny_config, dataset):
+    first = list(Trainer(tiny_config).train(dataset))[-1]
+    second = list(Trainer(tiny_config).train(dataset))[-1]
+    other = list(Trainer(attrs.evolve(tiny_config, seed=1)).train(dataset))[-1]
+    assert np.array_equal(first.images, second.images)
+    assert not np.array_equal(first.images, other.images)
+
+
+def test_training_changes_the_generator(tiny_config, dataset):
+    trainer = Trainer(tiny_config)
+    before = trainer.snapshot(0).images
+    list(trainer.train(dataset))
+    assert not np.array_equal(before, trainer.snapshot(0).images)
+
+
+def test_seed_architecture_has_the_original_shapes():
+    generator, discriminator = build_models("seed", 128, 100, seed=0)
+    conv_filters = [layer.filters for layer in generator.layers if isinstance(layer, keras.layers.Conv2D)]
+    assert conv_filters == [128, 64, 3]
+    assert generator.output_shape == (None, 128, 128, 3)
+    d_filters = [layer.filters for layer in discriminator.layers if isinstance(layer, keras.layers.Conv2D)]
+    assert d_filters == [32, 64, 128, 256]
+    assert sum(isinstance(layer, keras.layers.Dropout) for layer in discriminator.layers) == 4
+    assert discriminator.output_shape == (None, 1)
+
+
+def test_wrong_image_shape_is_refused(tiny_config):
+    with pytest.raises(ValueError, match="uint8"):
+        list(Trainer(tiny_config).train(np.zeros((3, 64, 64, 3), np.uint8)))
+
+
+def test_generator_saves_as_keras_file(tiny_config, dataset, tmp_path):
+    trainer = Trainer(tiny_config)
+    list(trainer.train(dataset))
+    path = tmp_path / "generator.keras"
+    trainer.save_generator(str(path))
+    restored = keras.models.load_model(path)
+    noise = np.zeros((1, tiny_config.z_dim), np.float32)
+    assert np.allclose(restored(noise, training=False), trainer.generator(noise, training=False), atol=1e-6)
