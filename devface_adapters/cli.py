@@ -19,7 +19,7 @@ import click  # noqa: E402
 from devface_adapters.quiet import native_stderr_silenced  # noqa: E402
 from devface_adapters.registry import get_registry, parse_options  # noqa: E402
 from devface_core import Config, DevfaceError, RunReport, load_config, run_pipeline  # noqa: E402
-from devface_core.errors import InvalidImageError  # noqa: E402
+from devface_core.errors import ConfigError, InvalidImageError  # noqa: E402
 from devface_core.imaging import decode_image, image_bytes  # noqa: E402
 
 logger = logging.getLogger("devface")
@@ -231,3 +231,22 @@ def _checked_images(image_source, user_id):
         except InvalidImageError as exc:
             bad.append(exc)
     return good, bad
+
+
+@main.group()
+def db():
+    """Database housekeeping."""
+
+
+@db.command("init")
+@click.option("--db", "database", default="postgres", show_default=True, type=SPEC,
+              help="The database adapter (spec string).")
+@click.option("--db-opt", multiple=True, metavar="KEY=VALUE", help="Adapter option (schema, table names…).")
+@reports_errors
+def db_init(database, db_opt):
+    """Create the liked-images and faces tables if they are missing (never drops anything)."""
+    adapter = resolve(database, db_opt, None)
+    if not hasattr(adapter, "init_schema"):
+        raise ConfigError(f"{adapter.name!r} has no tables to create")
+    tables = adapter.init_schema()
+    click.echo(f"ready: {', '.join(tables)} in {adapter.describe()}")

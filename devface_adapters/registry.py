@@ -28,6 +28,7 @@ DEFAULT_PLUGINS = (
     "devface_adapters.filesystem",
     "devface_adapters.jsfile",
     "devface_adapters.demo",
+    "devface_adapters.postgres",
 )
 
 

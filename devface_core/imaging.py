@@ -101,6 +101,12 @@ def _open_checked(encoded: bytes, key: str, max_pixels: int) -> Image.Image:
     return image
 
 
+def image_mime(encoded: bytes, key: str) -> str:
+    """The MIME type of encoded image bytes (image/png, image/jpeg, …), or InvalidImageError."""
+    image = _open_checked(encoded, key, DEFAULT_MAX_PIXELS)
+    return image.get_format_mimetype() or "application/octet-stream"
+
+
 def _short(exc: Exception) -> str:
     """First line of an exception message, for one-line reports."""
     text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__

@@ -24,3 +24,30 @@ def service_unavailable(reason: str) -> None:
         pytest.fail(f"required service unavailable in CI: {reason}")
     print(f"skipping: {reason}")
     pytest.skip(reason)
+
+
+TEST_DSN = os.environ.get("DEVFACE_TEST_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+@pytest.fixture(scope="session")
+def pg_dsn() -> str:
+    """A reachable PostgreSQL server (DEVFACE_TEST_DSN); missing is a failure in CI, a skip elsewhere."""
+    import psycopg2
+
+    from devface_adapters.pgconnect import connection_target
+
+    try:
+        psycopg2.connect(TEST_DSN, connect_timeout=5).close()
+    except psycopg2.Error as exc:
+        service_unavailable(f"PostgreSQL at {connection_target(TEST_DSN)}: {str(exc).strip()}")
+    return TEST_DSN
+
+
+@pytest.fixture
+def pg_schema(pg_dsn):
+    """A fresh schema for one test, dropped afterwards."""
+    from tests.helpers import pg
+
+    name = pg.create_schema(pg_dsn)
+    yield name
+    pg.drop_schema(pg_dsn, name)
