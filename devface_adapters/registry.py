@@ -161,7 +161,8 @@ def build_registry(extra_plugins: Iterable[object] = ()) -> AdapterRegistry:
     manager = _plugin_manager()
     _load_plugins(manager)
     for plugin in extra_plugins:
-        manager.register(plugin)
+        if not manager.is_registered(plugin):
+            manager.register(plugin)
     manager.check_pending()
     registry = AdapterRegistry()
     manager.hook.devface_register_adapters(register=registry.add)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -87,9 +88,10 @@ def test_example_plugin_registered_in_process_runs_the_pipeline(tmp_path, tiny_c
 
 
 def test_installed_example_plugin_is_listed_by_devface_plugins(tmp_path):
-    target = tmp_path / "site"
+    target, source = tmp_path / "site", tmp_path / "plugin_source"
+    shutil.copytree(EXAMPLE_PLUGIN, source)  # building in place would leave egg-info in the repository
     install = [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
-               "--target", str(target), str(EXAMPLE_PLUGIN)]
+               "--target", str(target), str(source)]
     subprocess.run(install, check=True, capture_output=True)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(target), os.environ.get("PYTHONPATH", "")])}
     listed = subprocess.run([script("devface"), "plugins", "--json"], env=env, capture_output=True, text=True, check=True)

@@ -4,24 +4,25 @@ from __future__ import annotations
 
 import pytest
 
-from tests.contract.harness import DirectoryHarness, MemoryHarness
+from tests.contract.harness import DirectoryHarness, MemoryHarness, PostgresHarness
 
-STORE_HARNESSES = ["memory", "dir"]
-SINK_HARNESSES = ["memory", "dir"]
+STORE_HARNESSES = ["memory", "dir", "postgres"]
+SINK_HARNESSES = ["memory", "dir", "postgres"]
 
 
-def _harness(name, tmp_path):
-    factories = {"memory": lambda: MemoryHarness(), "dir": lambda: DirectoryHarness(tmp_path)}
-    return factories[name]()
+def _harness(name, request, tmp_path):
+    if name == "postgres":
+        return PostgresHarness(request.getfixturevalue("pg_dsn"), request.getfixturevalue("pg_schema"))
+    return {"memory": MemoryHarness, "dir": lambda: DirectoryHarness(tmp_path)}[name]()
 
 
 @pytest.fixture(params=STORE_HARNESSES)
 def store_harness(request, tmp_path):
     """A harness whose adapter is a source and a store."""
-    return _harness(request.param, tmp_path)
+    return _harness(request.param, request, tmp_path)
 
 
 @pytest.fixture(params=SINK_HARNESSES)
 def sink_harness(request, tmp_path):
     """A harness whose adapter is a sink."""
-    return _harness(request.param, tmp_path)
+    return _harness(request.param, request, tmp_path)

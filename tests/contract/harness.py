@@ -8,11 +8,14 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
-from PIL import Image
+import base64
 import io
+
+from PIL import Image
 
 from devface_adapters.filesystem import DirectoryAdapter
 from devface_adapters.memory import MemoryAdapter
+from devface_adapters.postgres import PostgresAdapter
 
 
 class Harness:
@@ -65,6 +68,22 @@ class DirectoryHarness(Harness):
 
     def leftovers(self, sink):
         return [p.name for p in sink.root.rglob("*.tmp")]
+
+
+class PostgresHarness(Harness):
+    name = "postgres"
+
+    def __init__(self, dsn: str, schema: str):
+        self.dsn, self.schema = dsn, schema
+
+    def store(self):
+        adapter = PostgresAdapter(dsn=self.dsn, schema=self.schema)
+        adapter.init_schema()
+        return adapter
+
+    def read_published(self, sink, user_id):
+        text = sink.published_text(user_id)
+        return None if text is None else base64.b64decode(text)
 
 
 def png_size(data: bytes) -> tuple[int, int]:

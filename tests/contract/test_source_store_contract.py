@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import collections.abc
 
+from devface_core.imaging import image_bytes
 from devface_core.protocols import ImageSource, ImageStore
 from devface_core.types import SourceImage
 from tests.helpers import images
@@ -16,6 +17,11 @@ def _seed(store, user_id, count):
     return payloads
 
 
+def _stored_images(store, user_id):
+    """The encoded image bytes a source yields (it may store them as raw bytes, base64 or a data URL)."""
+    return [image_bytes(item.data, item.key) for item in store.iter_images(user_id)]
+
+
 def test_it_satisfies_the_protocols(store_harness):
     store = store_harness.store()
     assert isinstance(store, ImageSource) and isinstance(store, ImageStore)
@@ -25,7 +31,7 @@ def test_round_trip_keeps_order_and_bytes(store_harness):
     store = store_harness.store()
     payloads = _seed(store, "alice", 3)
     liked = list(store.iter_images("alice"))
-    assert [item.data for item in liked] == payloads
+    assert _stored_images(store, "alice") == payloads
     assert all(isinstance(item, SourceImage) and item.user_id == "alice" for item in liked)
     assert len({item.key for item in liked}) == 3
 
@@ -49,7 +55,7 @@ def test_users_see_only_their_own_images(store_harness):
     store = store_harness.store()
     alice = _seed(store, "alice", 2)
     store.add("bob", images.png((0, 0, 255)), "bob.png")
-    assert [item.data for item in store.iter_images("alice")] == alice
+    assert _stored_images(store, "alice") == alice
     assert len(list(store.iter_images("bob"))) == 1
 
 
