@@ -79,6 +79,7 @@ class _CurrentStderr(logging.StreamHandler):
 def _configure_logging(verbose: int) -> None:
     level = logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING
     handler = _CurrentStderr()
+    handler.setLevel(level)  # libraries that set their own logger levels (werkzeug, botocore) stay quiet
     handler.setFormatter(logging.Formatter("devface: %(levelname)s: %(message)s"))
     logging.basicConfig(level=level, handlers=[handler], force=True)
 

@@ -29,6 +29,7 @@ DEFAULT_PLUGINS = (
     "devface_adapters.jsfile",
     "devface_adapters.demo",
     "devface_adapters.postgres",
+    "devface_adapters.s3",
 )
 
 

@@ -51,3 +51,33 @@ def pg_schema(pg_dsn):
     name = pg.create_schema(pg_dsn)
     yield name
     pg.drop_schema(pg_dsn, name)
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint():
+    """moto's S3 server over real HTTP on 127.0.0.1 (a free port), with throwaway credentials."""
+    try:
+        from moto.server import ThreadedMotoServer
+    except ImportError as exc:
+        service_unavailable(f"moto[server] is not installed ({exc})")
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def s3_bucket(s3_endpoint, monkeypatch):
+    """A fresh bucket for one test; boto3 pointed at the local endpoint through the standard variables."""
+    import uuid
+
+    import boto3
+
+    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing-secret-Key9",
+                        "AWS_DEFAULT_REGION": "us-east-1", "AWS_ENDPOINT_URL": s3_endpoint}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    bucket = f"devface-{uuid.uuid4().hex[:12]}"
+    boto3.client("s3", endpoint_url=s3_endpoint).create_bucket(Bucket=bucket)
+    return bucket

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from tests.contract.harness import DirectoryHarness, MemoryHarness, PostgresHarness
+from tests.contract.harness import DirectoryHarness, MemoryHarness, PostgresHarness, S3Harness
 
-STORE_HARNESSES = ["memory", "dir", "postgres"]
-SINK_HARNESSES = ["memory", "dir", "postgres"]
+STORE_HARNESSES = ["memory", "dir", "postgres", "s3"]
+SINK_HARNESSES = ["memory", "dir", "postgres", "s3"]
 
 
 def _harness(name, request, tmp_path):
     if name == "postgres":
         return PostgresHarness(request.getfixturevalue("pg_dsn"), request.getfixturevalue("pg_schema"))
+    if name == "s3":
+        return S3Harness(request.getfixturevalue("s3_bucket"))
     return {"memory": MemoryHarness, "dir": lambda: DirectoryHarness(tmp_path)}[name]()
 
 

@@ -16,6 +16,7 @@ from PIL import Image
 from devface_adapters.filesystem import DirectoryAdapter
 from devface_adapters.memory import MemoryAdapter
 from devface_adapters.postgres import PostgresAdapter
+from devface_adapters.s3 import S3Adapter
 
 
 class Harness:
@@ -84,6 +85,22 @@ class PostgresHarness(Harness):
     def read_published(self, sink, user_id):
         text = sink.published_text(user_id)
         return None if text is None else base64.b64decode(text)
+
+
+class S3Harness(Harness):
+    name = "s3"
+
+    def __init__(self, bucket: str):
+        self.bucket = bucket
+
+    def store(self):
+        return S3Adapter(url=f"s3://{self.bucket}/contract-{uuid.uuid4().hex[:8]}")
+
+    def read_published(self, sink, user_id):
+        try:
+            return sink.client.get_object(Bucket=sink.bucket, Key=f"{sink.prefix}{user_id}.png")["Body"].read()
+        except sink.client.exceptions.NoSuchKey:
+            return None
 
 
 def png_size(data: bytes) -> tuple[int, int]:
