@@ -60,3 +60,14 @@ def flag(value: str | bool, what: str) -> bool:
     if text in ("0", "false", "no", "off"):
         return False
     raise ConfigError(f"{what}: expected true or false, got {value!r}")
+
+
+def positive_int(value: str | int, what: str) -> int:
+    """Parse an option that must be a positive whole number."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        number = 0
+    if number < 1:
+        raise ConfigError(f"{what}: expected a positive whole number, got {value!r}")
+    return number

@@ -12,9 +12,8 @@ from typing import Iterator
 import numpy as np
 from PIL import Image, ImageDraw
 
-from devface_adapters.base import Adapter
+from devface_adapters.base import Adapter, positive_int
 from devface_adapters.hookspecs import hookimpl
-from devface_core.errors import ConfigError
 from devface_core.imaging import encode_png, to_data_url
 from devface_core.types import SourceImage
 from devface_core.userid import validate_user_id
@@ -51,7 +50,7 @@ class DemoAdapter(Adapter):
     summary = "synthetic Pillow-drawn faces; runs with no data"
 
     def __init__(self, *, count: str = "24", size: str = "128"):
-        self.count, self.size = _positive(count, "count"), _positive(size, "size")
+        self.count, self.size = positive_int(count, "demo option count"), positive_int(size, "demo option size")
 
     @classmethod
     def from_spec(cls, argument, options):
@@ -69,16 +68,6 @@ class DemoAdapter(Adapter):
 
     def _describe(self):
         return {"count": self.count}
-
-
-def _positive(value: str, what: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        number = 0
-    if number < 1:
-        raise ConfigError(f"demo option {what}: expected a positive whole number, got {value!r}")
-    return number
 
 
 @hookimpl

@@ -18,9 +18,9 @@ import psycopg2.errors
 from psycopg2 import sql
 from psycopg2.extras import Json, execute_values
 
-from devface_adapters.base import Adapter, flag
+from devface_adapters.base import Adapter, flag, positive_int
 from devface_adapters.hookspecs import hookimpl
-from devface_adapters.pgconnect import connection_target, find_dsn, friendly_error, mask_dsn
+from devface_adapters.pgconnect import connection_target, find_dsn, friendly_error
 from devface_core.errors import AdapterError, ConfigError
 from devface_core.imaging import image_mime, to_base64, to_data_url
 from devface_core.types import PublishedImage, SourceImage
@@ -61,8 +61,8 @@ class PostgresAdapter(Adapter):
                      faces_image_column=faces_image_column)
         self.names = {key: _identifier_option(value, key) for key, value in names.items()}
         self.schema = _identifier_option(schema, "schema") if schema else None
-        self.connect_timeout = _int_option(connect_timeout, "connect_timeout")
-        self.itersize = _int_option(itersize, "itersize")
+        self.connect_timeout = positive_int(connect_timeout, "postgres option connect_timeout")
+        self.itersize = positive_int(itersize, "postgres option itersize")
         self.data_url = flag(data_url, "postgres option data_url")
 
     @classmethod
@@ -255,16 +255,6 @@ class PostgresAdapter(Adapter):
 def _as_data_url(data: bytes, name: str) -> str:
     """Encoded image bytes as the data URL the front end would post (MIME type from the image itself)."""
     return to_data_url(data, image_mime(data, name))
-
-
-def _int_option(value: str, what: str) -> int:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        number = 0
-    if number < 1:
-        raise ConfigError(f"postgres option {what}: expected a positive whole number, got {value!r}")
-    return number
 
 
 @hookimpl

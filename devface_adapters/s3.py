@@ -16,7 +16,7 @@ import boto3
 import botocore.config
 import botocore.exceptions
 
-from devface_adapters.base import Adapter
+from devface_adapters.base import Adapter, positive_int
 from devface_adapters.filesystem import devface_version
 from devface_adapters.hookspecs import hookimpl
 from devface_core.errors import AdapterError, ConfigError
@@ -48,7 +48,8 @@ class S3Adapter(Adapter):
         self.endpoint_url = endpoint_url or next((os.environ[v] for v in ENDPOINT_VARIABLES if os.environ.get(v)), None)
         self.region, self.profile = region, profile
         self.likes_template, self.face_template = likes_template, face_template
-        self.page_size, self.connect_timeout = int(page_size), int(connect_timeout)
+        self.page_size = positive_int(page_size, "s3 option page_size")
+        self.connect_timeout = positive_int(connect_timeout, "s3 option connect_timeout")
         self._client = None
 
     @classmethod

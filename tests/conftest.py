@@ -7,7 +7,6 @@ import os
 import pytest
 
 from devface_core import Config
-from tests.helpers import images  # noqa: F401  (re-exported for tests)
 
 IN_CI = bool(os.environ.get("CI"))
 
