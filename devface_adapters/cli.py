@@ -14,6 +14,7 @@ import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow's C++ start-up chatter is not for users
 
+import attrs  # noqa: E402
 import click  # noqa: E402
 
 from devface_adapters.quiet import native_stderr_silenced  # noqa: E402
@@ -185,18 +186,12 @@ def plugins(as_json):
     """List every registered adapter, what it can do, and which package provides it."""
     infos = get_registry().info()
     if as_json:
-        click.echo(json.dumps([info.__dict__ if hasattr(info, "__dict__") else _info_dict(info) for info in infos]))
+        click.echo(json.dumps([attrs.asdict(info) for info in infos]))
         return
     for info in infos:
         roles = ",".join(info.capabilities)
         schemes = ",".join(f"{s}://" for s in info.schemes) or "-"
         click.echo(f"{info.name:<10} {roles:<18} {schemes:<24} {info.provider:<16} {info.summary}")
-
-
-def _info_dict(info) -> dict:
-    import attrs
-
-    return attrs.asdict(info)
 
 
 @main.command()

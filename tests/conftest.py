@@ -58,7 +58,7 @@ def s3_endpoint():
     try:
         from moto.server import ThreadedMotoServer
     except ImportError as exc:
-        service_unavailable(f"moto[server] is not installed ({exc})")
+        service_unavailable(f"moto (with flask and flask-cors) is not installed ({exc})")
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
