@@ -8,8 +8,8 @@ variables, then a `.env` file in the working directory. Passwords never reach a 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-import logging
 import uuid
 from typing import Iterator
 
@@ -25,8 +25,6 @@ from devface_core.errors import AdapterError, ConfigError
 from devface_core.imaging import image_mime, to_base64, to_data_url
 from devface_core.types import PublishedImage, SourceImage
 from devface_core.userid import validate_user_id
-
-logger = logging.getLogger(__name__)
 
 LIKES_DDL = "CREATE TABLE IF NOT EXISTS {table} ({id} serial PRIMARY KEY, {user} text, {image} text)"
 LIKES_INDEX_DDL = "CREATE INDEX IF NOT EXISTS {index} ON {table} ({user}, {id})"
@@ -97,6 +95,18 @@ class PostgresAdapter(Adapter):
         except psycopg2.Error as exc:
             raise AdapterError(f"{self._where()}: cannot connect ({friendly_error(exc, self.dsn)})") from None
 
+    @contextlib.contextmanager
+    def _transaction(self, table_key: str) -> Iterator:
+        """A cursor in one transaction (committed on success, rolled back on error), errors made one-line."""
+        connection = self._connect()
+        try:
+            with connection, connection.cursor() as cursor:
+                yield cursor
+        except psycopg2.Error as exc:
+            raise self._failed(exc, table_key) from None
+        finally:
+            connection.close()
+
     def _failed(self, exc: psycopg2.Error, table_key: str) -> AdapterError:
         """One place that turns a database error into a one-line AdapterError naming table and column."""
         if isinstance(exc, psycopg2.errors.UndefinedTable):
@@ -146,14 +156,8 @@ class PostgresAdapter(Adapter):
         query = sql.SQL("INSERT INTO {table} ({user}, {image}) VALUES %s RETURNING {id}").format(
             table=self._table("likes_table"), user=self._column("likes_user_column"),
             image=self._column("likes_image_column"), id=self._column("likes_id_column"))
-        connection = self._connect()
-        try:
-            with connection, connection.cursor() as cursor:
-                ids = execute_values(cursor, query.as_string(cursor), rows, fetch=True)
-        except psycopg2.Error as exc:
-            raise self._failed(exc, "likes_table") from None
-        finally:
-            connection.close()
+        with self._transaction("likes_table") as cursor:
+            ids = execute_values(cursor, query.as_string(cursor), rows, fetch=True)
         return [f"{self.names['likes_table']} row {row_id}" for (row_id,) in ids]
 
     # -- sink ------------------------------------------------------------------------------------
@@ -161,16 +165,9 @@ class PostgresAdapter(Adapter):
     def publish(self, user_id: str, image: PublishedImage) -> str:
         """Upsert the user's face in one transaction, filling updated_at/epoch/score/metadata if present."""
         validate_user_id(user_id)
-        connection = self._connect()
-        try:
-            with connection, connection.cursor() as cursor:
-                columns = self._face_columns(cursor)
-                values = self._face_values(user_id, image, columns)
-                cursor.execute(self._upsert_query(list(values)), list(values.values()))
-        except psycopg2.Error as exc:
-            raise self._failed(exc, "faces_table") from None
-        finally:
-            connection.close()
+        with self._transaction("faces_table") as cursor:
+            values = self._face_values(user_id, image, self._face_columns(cursor))
+            cursor.execute(self._upsert_query(list(values)), list(values.values()))
         return f"postgresql://{connection_target(self.dsn)}/{self._qualified_name('faces_table')}?user_id={user_id}"
 
     def _face_columns(self, cursor) -> dict[str, str]:
@@ -216,15 +213,9 @@ class PostgresAdapter(Adapter):
         return self._fetch_one(query, (validate_user_id(user_id),), "faces_table")
 
     def _fetch_one(self, query, params, table_key: str):
-        connection = self._connect()
-        try:
-            with connection, connection.cursor() as cursor:
-                cursor.execute(query, params)
-                row = cursor.fetchone()
-        except psycopg2.Error as exc:
-            raise self._failed(exc, table_key) from None
-        finally:
-            connection.close()
+        with self._transaction(table_key) as cursor:
+            cursor.execute(query, params)
+            row = cursor.fetchone()
         return row[0] if row else None
 
     # -- schema ----------------------------------------------------------------------------------
@@ -232,15 +223,9 @@ class PostgresAdapter(Adapter):
     def init_schema(self) -> list[str]:
         """Create both tables (and the likes index) if missing; never drops or alters. Returns the tables."""
         statements = [self._ddl(LIKES_DDL), self._ddl(LIKES_INDEX_DDL), self._ddl(FACES_DDL, faces=True)]
-        connection = self._connect()
-        try:
-            with connection, connection.cursor() as cursor:
-                for statement in statements:
-                    cursor.execute(statement)
-        except psycopg2.Error as exc:
-            raise self._failed(exc, "likes_table") from None
-        finally:
-            connection.close()
+        with self._transaction("likes_table") as cursor:
+            for statement in statements:
+                cursor.execute(statement)
         return [self._qualified_name("likes_table"), self._qualified_name("faces_table")]
 
     def _ddl(self, template: str, faces: bool = False) -> sql.Composed:
