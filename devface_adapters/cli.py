@@ -100,6 +100,7 @@ def run_options(command):
         click.option("--sink-opt", multiple=True, metavar="KEY=VALUE", help="Option for the sink."),
         click.option("--config", "config_file", type=click.Path(dir_okay=False), help="TOML or YAML settings."),
         click.option("--epochs", type=int, help="Passes over the user's images."),
+        click.option("--max-steps", type=int, help="Stop training after this many steps (0: no limit)."),
         click.option("--batch-size", type=int),
         click.option("--z-dim", type=int, help="Size of the generator's noise vector."),
         click.option("--image-size", type=int, help="Training resolution (multiple of 4)."),

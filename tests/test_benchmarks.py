@@ -6,12 +6,41 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 BENCHMARKS = Path(__file__).parents[1] / "benchmarks"
 
 
-def test_postgres_stream_memory_benchmark_runs_quick(pg_dsn):
-    result = subprocess.run([sys.executable, str(BENCHMARKS / "pg_stream_memory.py"), "--quick"],
-                            capture_output=True, text=True, timeout=300)
+def run_quick(name: str) -> list[str]:
+    """Run one benchmark in --quick mode; return its output lines after checking it succeeded."""
+    result = subprocess.run([sys.executable, str(BENCHMARKS / name), "--quick"],
+                            capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-2000:]
-    assert "machine:" in result.stdout
-    assert [line.split()[0] for line in result.stdout.splitlines()[-2:]] == ["fetchall", "stream"]
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("machine:")
+    return lines
+
+
+def first_words(lines: list[str], count: int) -> list[str]:
+    return [line.split()[0] for line in lines[-count:]]
+
+
+def test_train_throughput_compares_devface_with_the_original_loop():
+    lines = run_quick("train_throughput.py")
+    rows = [line.split()[:4] for line in lines if line.startswith("seed ")]
+    assert [row[:3] for row in rows] == [["seed", "8", "original"], ["seed", "8", "devface"], ["seed", "8", "devface"],
+                                         ["seed", "32", "original"], ["seed", "32", "devface"], ["seed", "32", "devface"]]
+    assert [row[3] for row in rows].count("(bf16)") == 2
+
+
+@pytest.mark.usefixtures("pg_dsn")
+def test_ingest_compares_both_paths_on_the_same_rows():
+    lines = run_quick("ingest.py")
+    assert [line.split()[:2] for line in lines[-2:]] == [["200", "original"], ["200", "devface"]]
+
+
+@pytest.mark.usefixtures("pg_dsn")
+def test_memory_runs_the_pipeline_at_two_sizes():
+    lines = run_quick("memory.py")
+    assert first_words(lines, 2) == ["20", "200"]
+    assert lines[-1].rstrip().endswith("×")

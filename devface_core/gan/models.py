@@ -74,10 +74,18 @@ BUILDERS: dict[str, Callable[[int, int, int], ModelPair]] = {"seed": _build_seed
 assert set(BUILDERS) == set(ARCHITECTURES), "config.ARCHITECTURES must list every builder"
 
 
-def build_models(architecture: str, image_size: int, z_dim: int, seed: int) -> ModelPair:
-    """Build (generator, discriminator) for an architecture name."""
+def build_models(
+    architecture: str, image_size: int, z_dim: int, seed: int, precision: str = "float32"
+) -> ModelPair:
+    """Build (generator, discriminator) for an architecture name, computing in `precision`."""
     try:
         builder = BUILDERS[architecture]
     except KeyError:
         raise ConfigError(f"architecture {architecture!r}: expected one of {', '.join(BUILDERS)}") from None
-    return builder(image_size, z_dim, seed)
+    # Keras keeps the dtype policy per thread, so setting it around the build touches no other trainer.
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(precision)
+    try:
+        return builder(image_size, z_dim, seed)
+    finally:
+        keras.config.set_dtype_policy(previous)

@@ -27,12 +27,22 @@ ProgressCallback = Callable[[Progress], None]
 
 def to_pixels(images: tf.Tensor) -> np.ndarray:
     """Generator output in [-1, 1] to uint8 pixels."""
-    scaled = tf.clip_by_value(tf.round((images + 1.0) * 127.5), 0.0, 255.0)
+    scaled = tf.clip_by_value(tf.round((tf.cast(images, tf.float32) + 1.0) * 127.5), 0.0, 255.0)
     return tf.cast(scaled, tf.uint8).numpy()
+
+
+def resident_images(images: np.ndarray) -> tf.Tensor:
+    """The uint8 dataset as a tensor; on CPU it shares the array's memory when the array allows it."""
+    aligned = images.flags.c_contiguous and images.ctypes.data % 64 == 0
+    if aligned and len(images) and not tf.config.list_physical_devices("GPU"):
+        # DLPack hands TensorFlow the same buffer: the dataset is not held twice during training.
+        return tf.experimental.dlpack.from_dlpack(images.__dlpack__())
+    return tf.constant(images, dtype=tf.uint8)
 
 
 def _bce(labels_are_real: bool, logits: tf.Tensor) -> tf.Tensor:
     """Binary cross-entropy against all-real or all-fake labels, from logits."""
+    logits = tf.cast(logits, tf.float32)  # losses in float32 whatever the compute precision
     labels = tf.ones_like(logits) if labels_are_real else tf.zeros_like(logits)
     return tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=logits))
 
@@ -44,7 +54,7 @@ class Trainer:
         self.config = config
         keras.utils.set_random_seed(config.seed)
         self.generator, self.discriminator = build_models(
-            config.architecture, config.image_size, config.z_dim, config.seed
+            config.architecture, config.image_size, config.z_dim, config.seed, config.precision
         )
         self.g_optimizer = keras.optimizers.Adam(config.g_learning_rate, beta_1=config.beta_1)
         self.d_optimizer = keras.optimizers.Adam(config.d_learning_rate, beta_1=config.beta_1)
@@ -63,19 +73,33 @@ class Trainer:
     def train(self, images: np.ndarray, progress: ProgressCallback | None = None) -> Iterator[Snapshot]:
         """Train for `config.epochs` on (N, S, S, 3) uint8 images, yielding a Snapshot every `sample_every`."""
         self._check_images(images)
-        real_images = tf.constant(images, dtype=tf.uint8)
+        real_images = resident_images(images)
         steps = self.steps_per_epoch(len(images))
         started = time.perf_counter()
         for epoch in range(1, self.config.epochs + 1):
-            for _ in range(steps):
-                losses = self._compiled_step(real_images)
-            self.steps_done += steps
-            scalar_losses = {name: float(value) for name, value in losses.items()}
+            scalar_losses = self.run_steps(real_images, self._steps_left(steps))
             if progress is not None:
                 elapsed = time.perf_counter() - started
                 progress(Progress(epoch, self.config.epochs, self.steps_done, scalar_losses, elapsed))
-            if epoch % self.config.sample_every == 0 or epoch == self.config.epochs:
+            last = epoch == self.config.epochs or self._steps_left(steps) == 0
+            if epoch % self.config.sample_every == 0 or last:
                 yield self.snapshot(epoch, scalar_losses)
+            if last:
+                return
+
+    def run_steps(self, real_images: tf.Tensor, count: int) -> dict[str, float]:
+        """Run `count` compiled training steps on a resident uint8 tensor; return the last step's losses."""
+        losses: dict[str, tf.Tensor] = {}
+        for _ in range(count):
+            losses = self._compiled_step(real_images)
+        self.steps_done += count
+        return {name: float(value) for name, value in losses.items()}
+
+    def _steps_left(self, steps_per_epoch: int) -> int:
+        """Steps for the next epoch: a full epoch, or fewer where `max_steps` stops training early."""
+        if not self.config.max_steps:
+            return steps_per_epoch
+        return max(0, min(steps_per_epoch, self.config.max_steps - self.steps_done))
 
     def _check_images(self, images: np.ndarray) -> None:
         size = self.config.image_size
@@ -95,12 +119,19 @@ class Trainer:
         batch = self.config.batch_size
         index = self._rng.uniform([batch], 0, tf.shape(real_images)[0], dtype=tf.int32)
         real = tf.cast(tf.gather(real_images, index), tf.float32) / 127.5 - 1.0
-        d_loss, real_logits = self._discriminator_step(real, self._rng.normal([batch, self.config.z_dim]))
-        g_loss = self._generator_step(self._rng.normal([batch, self.config.z_dim]))
-        return {"d_loss": d_loss, "g_loss": g_loss, "d_real": tf.reduce_mean(tf.sigmoid(real_logits))}
+        noise = self._rng.normal([batch, self.config.z_dim])
+        # One generator forward pass serves both updates (as PyTorch's DCGAN example does): D learns from
+        # it detached, then G's loss runs it through the updated D. The original ran G forward twice.
+        with tf.GradientTape() as tape:
+            fake = self.generator(noise, training=True)
+            with tape.stop_recording():
+                d_loss, real_logits = self._discriminator_step(real, tf.stop_gradient(fake))
+            g_loss = _bce(True, self.discriminator(fake, training=True))
+        variables = self.generator.trainable_variables
+        self.g_optimizer.apply_gradients(zip(tape.gradient(g_loss, variables), variables))
+        return {"d_loss": d_loss, "g_loss": g_loss, "d_real": tf.reduce_mean(tf.sigmoid(tf.cast(real_logits, tf.float32)))}
 
-    def _discriminator_step(self, real: tf.Tensor, noise: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
-        fake = self.generator(noise, training=True)
+    def _discriminator_step(self, real: tf.Tensor, fake: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
         with tf.GradientTape() as tape:
             # Real and fake pass separately, as in the original, so batch norm sees each batch alone.
             real_logits = self.discriminator(real, training=True)
@@ -109,10 +140,3 @@ class Trainer:
         variables = self.discriminator.trainable_variables
         self.d_optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
         return loss, real_logits
-
-    def _generator_step(self, noise: tf.Tensor) -> tf.Tensor:
-        with tf.GradientTape() as tape:
-            loss = _bce(True, self.discriminator(self.generator(noise, training=True), training=True))
-        variables = self.generator.trainable_variables
-        self.g_optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
-        return loss

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from devface_core.gan.models import build_models
-from devface_core.gan.trainer import Trainer
+from devface_core.dataset import ImageBuffer
+from devface_core.gan.trainer import Trainer, resident_images
 
 
 @pytest.fixture
@@ -76,3 +77,29 @@ def test_generator_saves_as_keras_file(tiny_config, dataset, tmp_path):
     restored = keras.models.load_model(path)
     noise = np.zeros((1, tiny_config.z_dim), np.float32)
     assert np.allclose(restored(noise, training=False), trainer.generator(noise, training=False), atol=1e-6)
+
+
+def test_max_steps_stops_training_early_with_a_final_snapshot(tiny_config):
+    config = attrs.evolve(tiny_config, epochs=50, max_steps=5, sample_every=100)
+    trainer = Trainer(config)
+    snapshots = list(trainer.train(np.zeros((8, 32, 32, 3), np.uint8)))
+    assert trainer.steps_done == 5
+    assert [snapshot.epoch for snapshot in snapshots] == [3]
+
+
+def test_aligned_dataset_is_shared_with_tensorflow_not_copied():
+    buffer = ImageBuffer(16, capacity=4)
+    buffer.append(np.full((16, 16, 3), 9, np.uint8))
+    tensor = resident_images(buffer.images())
+    buffer.images()[0, 0, 0, 0] = 200  # visible through the tensor only if the memory is shared
+    assert int(tensor[0, 0, 0, 0]) == 200
+    assert tensor.shape == (1, 16, 16, 3)
+
+
+def test_mixed_bfloat16_computes_in_bf16_and_still_yields_uint8_snapshots(tiny_config, dataset):
+    trainer = Trainer(attrs.evolve(tiny_config, precision="mixed_bfloat16", epochs=1))
+    snapshot = list(trainer.train(dataset))[-1]
+    assert trainer.generator.layers[-1].compute_dtype == "bfloat16"
+    assert trainer.generator.layers[-1].kernel.dtype == "float32"
+    assert snapshot.images.dtype == np.uint8 and snapshot.images.shape == (2, 32, 32, 3)
+    assert keras.config.dtype_policy().name == "float32"  # the policy did not leak out of the build

@@ -1,0 +1,67 @@
+"""Peak memory of a full run vs the number of liked images: the dataset must cost ~49 152 B per 128² image.
+
+Run: python benchmarks/memory.py [--images 100,1000,10000] [--quick]
+Each size is one fresh process running the real pipeline (PostgreSQL source → train 2 steps at 128×128 →
+memory sink). The table shows peak RSS above the process's baseline (TensorFlow imported, connected) and the
+bytes each extra image added compared with the previous row, against uint8's 128·128·3 = 49 152 bytes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+
+import common
+
+UINT8_BYTES = 128 * 128 * 3
+
+
+def measure(schema: str) -> None:
+    """Child process: one full pipeline run; print baseline and peak RSS (KiB) and images used."""
+    import psycopg2
+    import tensorflow  # noqa: F401  (a run imports it anyway; keep it out of the growth)
+
+    from devface_adapters.memory import MemoryAdapter
+    from devface_adapters.postgres import PostgresAdapter
+    from devface_core.config import Config
+    from devface_core.pipeline import run_pipeline
+
+    psycopg2.connect(common.DSN).close()
+    baseline = common.peak_rss_kib()
+    config = Config(image_size=128, epochs=1, max_steps=2)
+    report = run_pipeline(PostgresAdapter(dsn=common.DSN, schema=schema), MemoryAdapter(), "bench", config)
+    print(baseline, common.peak_rss_kib(), report.images_used)
+
+
+def run_child(schema: str) -> tuple[int, int, int]:
+    output = subprocess.run([sys.executable, __file__, "--child", "--schema", schema],
+                            capture_output=True, text=True, check=True).stdout.split()
+    return tuple(int(value) for value in output[-3:])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--images", default="100,1000,10000", help="comma-separated image counts")
+    parser.add_argument("--quick", action="store_true", help="20 and 200 images, to prove the benchmark runs")
+    parser.add_argument("--child", action="store_true")
+    parser.add_argument("--schema")
+    args = parser.parse_args()
+    if args.child:
+        return measure(args.schema)
+    print(common.machine_line())
+    print(f"{'images':>7} {'peak RSS above baseline':>24} {'bytes per extra image':>22} {'vs uint8 49 152 B':>18}")
+    previous = None
+    for count in [20, 200] if args.quick else [int(n) for n in args.images.split(",")]:
+        with common.liked_table(count) as (schema, _):
+            baseline, peak, used = run_child(schema)
+        assert used == count, f"the run used {used} of {count} images"
+        growth = (peak - baseline) * 1024
+        per_image = "" if previous is None else f"{(growth - previous[1]) / (count - previous[0]):>22.0f}"
+        ratio = "" if previous is None else f"{(growth - previous[1]) / (count - previous[0]) / UINT8_BYTES:>17.2f}×"
+        print(f"{count:>7} {growth / 2**20:>20.1f} MiB {per_image:>22} {ratio:>18}")
+        previous = (count, growth)
+
+
+if __name__ == "__main__":
+    main()
