@@ -109,6 +109,11 @@ def run_options(command):
         click.option("--select", type=click.Choice(["latest", "best"]), help="Which snapshot to publish."),
         click.option("--fit", type=click.Choice(["crop", "pad", "stretch"]), help="How images become square."),
         click.option("--save-generator", type=click.Path(dir_okay=False), help="Save the generator (.keras)."),
+        click.option("--checkpoint-dir", type=click.Path(file_okay=False),
+                     help="Keep training checkpoints here (a folder per user)."),
+        click.option("--checkpoint-every", type=int, help="Epochs between checkpoints."),
+        click.option("--resume", is_flag=True, default=None,
+                     help="Continue from the user's last checkpoint (needs --checkpoint-dir)."),
         click.option("--json", "as_json", is_flag=True, help="Print the run report as JSON on stdout."),
         click.option("-v", "--verbose", count=True, help="More logging (-vv for debug)."),
     ]

@@ -40,6 +40,17 @@ def _to_size(value: Any) -> tuple[int, int]:
     return width, height
 
 
+def _to_bool(value: Any) -> bool:
+    """Accept booleans and the usual words for them (from files and the environment)."""
+    if isinstance(value, bool):
+        return value
+    words = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
+    try:
+        return words[str(value).strip().lower()]
+    except KeyError:
+        raise ValueError(f"expected true or false, got {value!r}") from None
+
+
 def _to_optional_str(value: Any) -> str | None:
     """Empty text means 'not set'."""
     return None if value in (None, "") else str(value)
@@ -114,6 +125,13 @@ class Config:
     max_pixels: int = _int_field(40_000_000)
     decode_threads: int = _int_field(0, minimum=0)  # 0: one per CPU
     save_generator: str | None = attrs.field(default=None, converter=_to_optional_str)
+    checkpoint_dir: str | None = attrs.field(default=None, converter=_to_optional_str)  # one folder per user inside
+    checkpoint_every: int = _int_field(10)  # epochs between checkpoints (and always at the last epoch)
+    resume: bool = attrs.field(default=False, converter=_to_bool)  # continue from the user's last checkpoint
+
+    def __attrs_post_init__(self):
+        if self.resume and not self.checkpoint_dir:
+            raise ValueError("resume needs checkpoint_dir (where the checkpoints are)")
 
     def to_dict(self) -> dict[str, Any]:
         """The settings as plain JSON-ready data."""

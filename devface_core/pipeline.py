@@ -32,12 +32,12 @@ def run_pipeline(
     started = time.perf_counter()
     training_set = _read(source, user_id, config)
     timings["read"] = time.perf_counter() - started
-    selection, steps = _train_and_select(training_set, config, progress, timings)
+    selection, trainer = _train_and_select(training_set, user_id, config, progress, timings)
     started = time.perf_counter()
     uri = sink.publish(user_id, published_image(selection, config, user_id))
     timings["publish"] = time.perf_counter() - started
     logger.info("user %r: published epoch %d to %s", user_id, selection.snapshot.epoch, uri)
-    return _report(user_id, training_set, selection, steps, uri, timings, config)
+    return _report(user_id, training_set, selection, trainer, uri, timings, config)
 
 
 def _read(source: ImageSource, user_id: str, config: Config) -> TrainingSet:
@@ -48,11 +48,14 @@ def _read(source: ImageSource, user_id: str, config: Config) -> TrainingSet:
     return training_set
 
 
-def _train_and_select(training_set, config, progress, timings) -> tuple[Selection, int]:
-    from devface_core.gan.trainer import Trainer  # TensorFlow loads only when training starts
+def _train_and_select(training_set, user_id, config, progress, timings):
+    """Train (resuming where asked) and choose the snapshot to publish; (selection, trainer)."""
+    from devface_core.gan.checkpoints import user_checkpoint_dir  # TensorFlow loads only when training starts
+    from devface_core.gan.trainer import Trainer
 
     started = time.perf_counter()
-    trainer = Trainer(config)
+    checkpoint_dir = user_checkpoint_dir(config.checkpoint_dir, user_id) if config.checkpoint_dir else None
+    trainer = Trainer(config, checkpoint_dir)
     snapshots = list(trainer.train(training_set.images, progress))
     if config.save_generator:
         trainer.save_generator(config.save_generator)
@@ -60,7 +63,7 @@ def _train_and_select(training_set, config, progress, timings) -> tuple[Selectio
     started = time.perf_counter()
     selection = select_snapshot(snapshots, config.select)
     timings["select"] = time.perf_counter() - started
-    return selection, trainer.steps_done
+    return selection, trainer
 
 
 def published_image(selection: Selection, config: Config, user_id: str) -> PublishedImage:
@@ -72,14 +75,14 @@ def published_image(selection: Selection, config: Config, user_id: str) -> Publi
     return PublishedImage(png, width, height, selection.snapshot.epoch, selection.score, metadata)
 
 
-def _report(user_id, training_set, selection, steps, uri, timings, config) -> RunReport:
+def _report(user_id, training_set, selection, trainer, uri, timings, config) -> RunReport:
     return RunReport(
         user_id=user_id,
         images_read=training_set.images_read,
         images_used=len(training_set.images),
         skipped=training_set.skipped,
         epochs=config.epochs,
-        steps=steps,
+        steps=trainer.steps_done,
         snapshot_epoch=selection.snapshot.epoch,
         sample_index=selection.sample_index,
         score=selection.score,
@@ -87,6 +90,7 @@ def _report(user_id, training_set, selection, steps, uri, timings, config) -> Ru
         published_uri=uri,
         timings_s={name: round(seconds, 4) for name, seconds in timings.items()},
         config=config.to_dict(),
+        resumed_from_epoch=trainer.resumed_from_epoch,
     )
 
 

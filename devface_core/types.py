@@ -77,6 +77,7 @@ class RunReport:
     published_uri: str
     timings_s: dict[str, float]
     config: dict[str, Any]
+    resumed_from_epoch: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The report as plain JSON-ready data."""

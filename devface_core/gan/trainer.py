@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+from pathlib import Path
 from typing import Callable, Iterator
 
 import keras
@@ -17,6 +18,7 @@ import numpy as np
 import tensorflow as tf
 
 from devface_core.config import Config
+from devface_core.gan.checkpoints import TrainingCheckpoints
 from devface_core.gan.models import build_models
 from devface_core.types import Progress, Snapshot
 
@@ -50,7 +52,7 @@ def _bce(labels_are_real: bool, logits: tf.Tensor) -> tf.Tensor:
 class Trainer:
     """A GAN for one user: build from a Config, `train()` on uint8 images, receive Snapshots."""
 
-    def __init__(self, config: Config):
+    def __init__(self, config: Config, checkpoint_dir: str | Path | None = None):
         self.config = config
         keras.utils.set_random_seed(config.seed)
         self.generator, self.discriminator = build_models(
@@ -65,6 +67,20 @@ class Trainer:
         self._fixed_noise = self._rng.normal([config.samples_per_snapshot, config.z_dim])
         self._compiled_step = tf.function(self._train_step)
         self.steps_done = 0
+        self.resumed_from_epoch: int | None = None
+        self._checkpoints = TrainingCheckpoints(checkpoint_dir, self._state(), config) if checkpoint_dir else None
+
+    def _state(self) -> tf.train.Checkpoint:
+        """Everything a resumed run needs to continue exactly (variable lists, so seed states are included)."""
+        self._progress = tf.Variable([0, 0], dtype=tf.int64, trainable=False)  # [epoch, steps done]
+        return tf.train.Checkpoint(
+            generator=[v.value for v in self.generator.variables],
+            discriminator=[v.value for v in self.discriminator.variables],
+            g_optimizer=[v.value for v in self.g_optimizer.variables],
+            d_optimizer=[v.value for v in self.d_optimizer.variables],
+            rng=self._rng,
+            progress=self._progress,
+        )
 
     def steps_per_epoch(self, image_count: int) -> int:
         """One epoch is one pass over the images: ceil(N / batch_size) steps."""
@@ -75,17 +91,39 @@ class Trainer:
         self._check_images(images)
         real_images = resident_images(images)
         steps = self.steps_per_epoch(len(images))
+        first_epoch, history = self._start()
+        yield from history
         started = time.perf_counter()
-        for epoch in range(1, self.config.epochs + 1):
+        for epoch in range(first_epoch, self.config.epochs + 1):
+            if self._steps_left(steps) == 0:
+                return
             scalar_losses = self.run_steps(real_images, self._steps_left(steps))
             if progress is not None:
                 elapsed = time.perf_counter() - started
                 progress(Progress(epoch, self.config.epochs, self.steps_done, scalar_losses, elapsed))
             last = epoch == self.config.epochs or self._steps_left(steps) == 0
             if epoch % self.config.sample_every == 0 or last:
-                yield self.snapshot(epoch, scalar_losses)
-            if last:
-                return
+                history.append(self.snapshot(epoch, scalar_losses))
+                yield history[-1]
+            if self._checkpoints and (epoch % self.config.checkpoint_every == 0 or last):
+                self._progress.assign([epoch, self.steps_done])
+                self._checkpoints.save(epoch, history)
+
+    def _start(self) -> tuple[int, list[Snapshot]]:
+        """(first epoch to train, snapshots so far): from the last checkpoint when resuming, else fresh."""
+        if self._checkpoints is None:
+            return 1, []
+        if not self.config.resume:
+            self._checkpoints.clear()
+            return 1, []
+        restored = self._checkpoints.restore()
+        if restored is None:
+            logger.info("no checkpoint in %s yet: training from the start", self._checkpoints.directory)
+            return 1, []
+        epoch, history = restored
+        self.steps_done = int(self._progress[1])
+        self.resumed_from_epoch = epoch
+        return epoch + 1, history
 
     def run_steps(self, real_images: tf.Tensor, count: int) -> dict[str, float]:
         """Run `count` compiled training steps on a resident uint8 tensor; return the last step's losses."""

@@ -1,0 +1,121 @@
+"""Training checkpoints: every variable that decides what comes next, and the snapshots taken so far.
+
+A checkpoint holds both models' variables (weights, batch-norm statistics and the dropout seed states that
+Keras keeps as variables), both optimizers' variables, the batch/noise RNG and the epoch and step reached.
+Beside it, `snapshots-EPOCH.npz` holds the snapshots so far, so a resumed run chooses among all of them.
+TensorFlow commits a checkpoint by rewriting its small `checkpoint` state file atomically, after the data
+files; the snapshot file is written (atomically) before that, so a kill at any point leaves the previous
+complete checkpoint in force.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import urllib.parse
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import tensorflow as tf
+
+from devface_core.atomic import write_atomically
+from devface_core.config import Config
+from devface_core.errors import ConfigError
+from devface_core.types import Snapshot
+
+logger = logging.getLogger(__name__)
+
+# Settings a checkpoint is only valid for; others (epochs, selection, output size, limits) may change.
+TRAINING_SETTINGS = ("architecture", "image_size", "z_dim", "batch_size", "seed", "precision", "fit",
+                     "samples_per_snapshot", "g_learning_rate", "d_learning_rate", "beta_1")
+
+
+def user_checkpoint_dir(root: str | Path, user_id: str) -> Path:
+    """A user's own folder under `root`: the id percent-encoded, so any id names exactly one folder."""
+    return Path(root) / urllib.parse.quote(user_id, safe="").replace(".", "%2E")
+
+
+class TrainingCheckpoints:
+    """Saves and restores one trainer's state in a folder, keeping the latest `keep` checkpoints."""
+
+    def __init__(self, directory: Path, state: tf.train.Checkpoint, config: Config, keep: int = 2):
+        self.directory = Path(directory)
+        self._state = state
+        self._config = config
+        self._keep = keep
+        self._manager = tf.train.CheckpointManager(state, str(self.directory), max_to_keep=keep)
+
+    def latest_epoch(self) -> int | None:
+        """The epoch of the newest complete checkpoint, or None."""
+        latest = self._manager.latest_checkpoint
+        return int(latest.rsplit("-", 1)[1]) if latest else None
+
+    def save(self, epoch: int, snapshots: list[Snapshot]) -> None:
+        """Commit a checkpoint for `epoch` with the snapshots taken so far."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        write_atomically(self.directory / "settings.json", _settings_json(self._config))
+        write_atomically(self._snapshot_path(epoch), _snapshots_npz(snapshots))
+        self._manager.save(checkpoint_number=epoch)
+        self._prune_snapshot_files()
+        logger.debug("checkpoint: epoch %d saved in %s", epoch, self.directory)
+
+    def restore(self) -> tuple[int, list[Snapshot]] | None:
+        """Load the newest checkpoint into the trainer's variables; (epoch, snapshots) or None if none."""
+        epoch = self.latest_epoch()
+        if epoch is None:
+            return None
+        self._check_settings()
+        self._state.restore(self._manager.latest_checkpoint).assert_existing_objects_matched()
+        logger.info("resuming from the checkpoint of epoch %d in %s", epoch, self.directory)
+        return epoch, _load_snapshots(self._snapshot_path(epoch))
+
+    def clear(self) -> None:
+        """Forget this folder's checkpoints: a run that does not resume starts over and replaces them."""
+        if self.latest_epoch() is not None:
+            logger.info("not resuming: replacing the checkpoints in %s", self.directory)
+        for path in list(self.directory.glob("ckpt-*")) + list(self.directory.glob("snapshots-*.npz")):
+            path.unlink(missing_ok=True)
+        (self.directory / "checkpoint").unlink(missing_ok=True)
+        self._manager = tf.train.CheckpointManager(self._state, str(self.directory), max_to_keep=self._keep)
+
+    def _snapshot_path(self, epoch: int) -> Path:
+        return self.directory / f"snapshots-{epoch}.npz"
+
+    def _prune_snapshot_files(self) -> None:
+        kept = {f"snapshots-{path.rsplit('-', 1)[1]}.npz" for path in self._manager.checkpoints}
+        for path in self.directory.glob("snapshots-*.npz"):
+            if path.name not in kept:
+                path.unlink(missing_ok=True)
+
+    def _check_settings(self) -> None:
+        path = self.directory / "settings.json"
+        saved = json.loads(path.read_text()) if path.exists() else {}
+        current = json.loads(_settings_json(self._config))
+        changed = [f"{name} {saved[name]!r} → {current[name]!r}" for name in current
+                   if name in saved and saved[name] != current[name]]
+        if changed:
+            raise ConfigError(f"cannot resume from {self.directory}: it was trained with other settings "
+                              f"({'; '.join(changed)}); use the same settings or another checkpoint folder")
+
+
+def _settings_json(config: Config) -> bytes:
+    settings = config.to_dict()
+    return json.dumps({name: settings[name] for name in TRAINING_SETTINGS}, sort_keys=True).encode()
+
+
+def _snapshots_npz(snapshots: list[Snapshot]) -> bytes:
+    buffer = io.BytesIO()
+    meta = [{"epoch": s.epoch, "losses": s.losses, "scores": s.scores} for s in snapshots]
+    arrays: dict[str, Any] = {f"images_{i}": s.images for i, s in enumerate(snapshots)}
+    np.savez(buffer, meta=np.array(json.dumps(meta)), **arrays)
+    return buffer.getvalue()
+
+
+def _load_snapshots(path: Path) -> list[Snapshot]:
+    with np.load(path) as data:
+        meta = json.loads(str(data["meta"]))
+        return [Snapshot(epoch=m["epoch"], images=data[f"images_{i}"], losses=m["losses"],
+                         scores=tuple(m["scores"]) if m["scores"] is not None else None)
+                for i, m in enumerate(meta)]
