@@ -83,6 +83,7 @@ def _configure_logging(verbose: int) -> None:
     handler.setLevel(level)  # libraries that set their own logger levels (werkzeug, botocore) stay quiet
     handler.setFormatter(logging.Formatter("devface: %(levelname)s: %(message)s"))
     logging.basicConfig(level=level, handlers=[handler], force=True)
+    logging.getLogger("tensorflow").setLevel(max(level, logging.WARNING))  # its INFO is checkpoint chatter
 
 
 def resolve(spec: str, option_pairs, role: str):

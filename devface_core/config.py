@@ -129,10 +129,6 @@ class Config:
     checkpoint_every: int = _int_field(10)  # epochs between checkpoints (and always at the last epoch)
     resume: bool = attrs.field(default=False, converter=_to_bool)  # continue from the user's last checkpoint
 
-    def __attrs_post_init__(self):
-        if self.resume and not self.checkpoint_dir:
-            raise ValueError("resume needs checkpoint_dir (where the checkpoints are)")
-
     def to_dict(self) -> dict[str, Any]:
         """The settings as plain JSON-ready data."""
         data = attrs.asdict(self)
@@ -172,11 +168,14 @@ def _checked(name: str, value: Any, origin: str) -> Any:
 
 
 def _build(values: dict[str, Any]) -> Config:
-    """Construct the Config (every value already validated alone)."""
+    """Construct the Config (every value already validated alone), then check settings that go together."""
     try:
-        return Config(**values)
+        config = Config(**values)
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"config: {exc}") from None
+    if config.resume and not config.checkpoint_dir:
+        raise ConfigError("config: resume needs checkpoint_dir (where the checkpoints are)")
+    return config
 
 
 def environment_settings(environ: Mapping[str, str]) -> dict[str, str]:

@@ -98,6 +98,7 @@ class Trainer:
             if self._steps_left(steps) == 0:
                 return
             scalar_losses = self.run_steps(real_images, self._steps_left(steps))
+            logger.debug("epoch %d/%d trained (step %d)", epoch, self.config.epochs, self.steps_done)
             if progress is not None:
                 elapsed = time.perf_counter() - started
                 progress(Progress(epoch, self.config.epochs, self.steps_done, scalar_losses, elapsed))

@@ -1,0 +1,136 @@
+"""SIGKILL at random points: sinks hold the previous complete face or the new one, never a partial one,
+and --resume continues from the last checkpoint, losing at most one checkpoint interval."""
+
+from __future__ import annotations
+
+import base64
+import random
+import re
+import signal
+import subprocess
+import threading
+from pathlib import Path
+
+import pytest
+
+from devface_adapters.postgres import PostgresAdapter
+from tests.helpers import pg
+from tests.helpers.images import face_like
+from tests.helpers.js import js_face_png
+from tests.helpers.scripts import script
+
+TRIALS = 20
+CHECKPOINT_EVERY = 4
+TRAINING = ["--epochs", "400", "--image-size", "16", "--batch-size", "4", "--z-dim", "8", "--sample-every", "50",
+            "--checkpoint-every", str(CHECKPOINT_EVERY), "--resume", "-vv"]
+EPOCH_LINE = re.compile(r"epoch (\d+)/\d+ trained")
+RESUME_LINE = re.compile(r"resuming from the checkpoint of epoch (\d+)")
+
+
+class Child:
+    """One devface-run process whose stderr is read as it runs; `started` is set once training begins."""
+
+    def __init__(self, command: list[str]):
+        self.lines: list[str] = []
+        self.started = threading.Event()
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        for line in self.process.stderr:
+            self.lines.append(line)
+            if EPOCH_LINE.search(line) or "published epoch" in line:
+                self.started.set()
+        self.started.set()  # the process ended (finished or killed) before training: stop waiting
+
+    def finish(self) -> int:
+        code = self.process.wait(timeout=600)
+        self._reader.join(timeout=60)
+        return code
+
+    def last(self, pattern: re.Pattern) -> int | None:
+        found = [int(match[1]) for line in self.lines if (match := pattern.search(line))]
+        return found[-1] if found else None
+
+
+def latest_checkpoint_epoch(folder: Path) -> int:
+    state = folder / "checkpoint"
+    if not state.exists():
+        return 0
+    return int(re.search(r'model_checkpoint_path: "ckpt-(\d+)"', state.read_text())[1])
+
+
+@pytest.fixture
+def likes(tmp_path):
+    root = tmp_path / "likes"
+    (root / "crash").mkdir(parents=True)
+    for index in range(8):
+        (root / "crash" / f"{index}.png").write_bytes(face_like(index, 16))
+    return root
+
+
+@pytest.fixture
+def sinks(tmp_path, pg_dsn, pg_schema):
+    """(spec, read the published PNG or None) for a dir, a jsfile and a postgres sink."""
+    pg.create_deployed_tables(pg_dsn, pg_schema)
+    postgres = PostgresAdapter(dsn=pg_dsn, schema=pg_schema)
+    out, js = tmp_path / "out", tmp_path / "site" / "face.js"
+
+    def read_dir():
+        png = out / "crash.png"
+        return png.read_bytes() if png.exists() else None
+
+    def read_js():
+        return js_face_png(js) if js.exists() else None
+
+    def read_postgres():
+        text = postgres.published_text("crash")
+        return None if text is None else base64.b64decode(text)
+
+    return [(["--sink", f"dir:{out}"], read_dir), (["--sink", f"jsfile:{js}"], read_js),
+            (["--sink", "postgres", "--sink-opt", f"dsn={pg_dsn}", "--sink-opt", f"schema={pg_schema}"], read_postgres)]
+
+
+def run_command(likes: Path, checkpoints: Path, sink: list[str]) -> list[str]:
+    return [script("devface-run"), "--source", f"dir:{likes}", "--user", "crash", *sink,
+            "--checkpoint-dir", str(checkpoints), *TRAINING]
+
+
+def test_sigkill_at_random_points_loses_nothing(tmp_path, likes, sinks):
+    reference = tmp_path / "reference"
+    assert Child(run_command(likes, tmp_path / "ck-reference", ["--sink", f"dir:{reference}"])).finish() == 0
+    expected_png = (reference / "crash.png").read_bytes()
+    checkpoints = tmp_path / "ck"
+    user_checkpoints = checkpoints / "crash"
+    rng = random.Random(20261124)
+    saved_before, killed_while_training = 0, 0
+    for trial in range(TRIALS):
+        sink, read_published = sinks[trial % len(sinks)]
+        child = Child(run_command(likes, checkpoints, sink))
+        assert child.started.wait(timeout=120)
+        try:
+            child.process.wait(timeout=rng.uniform(0.0, 2.0))
+        except subprocess.TimeoutExpired:
+            child.process.send_signal(signal.SIGKILL)
+        code = child.finish()
+        saved = latest_checkpoint_epoch(user_checkpoints)
+        trained = child.last(EPOCH_LINE)
+        resumed = child.last(RESUME_LINE)
+        published = read_published()
+
+        assert published in (None, expected_png), f"trial {trial}: a partial or different face was published"
+        assert saved >= saved_before, f"trial {trial}: the checkpoint went back from {saved_before} to {saved}"
+        assert resumed == (saved_before or None), f"trial {trial}: resumed from {resumed}, not {saved_before}"
+        if trained is not None:
+            assert trained - saved <= CHECKPOINT_EVERY, f"trial {trial}: trained to {trained}, saved {saved}"
+            killed_while_training += code == -signal.SIGKILL
+        saved_before = saved
+
+    print(f"{TRIALS} kills: {killed_while_training} during training; last checkpoint epoch {saved_before}")
+    final = Child(run_command(likes, checkpoints, sinks[0][0]))
+    assert final.finish() == 0
+    assert sinks[0][1]() == expected_png, "the resumed run must publish exactly what an uninterrupted run did"
+    assert killed_while_training >= 5, "too few kills landed during training to prove anything"
+    assert not [p.name for p in (tmp_path / "out").iterdir() if not p.name.startswith(".")
+                if p.name not in ("crash.png", "crash.json")]
