@@ -7,6 +7,8 @@ import json
 import subprocess
 from pathlib import Path
 
+from devface_adapters.jsfile import DEFAULT_IDENTIFIER
+
 READ_CONSTANT = """
 const vm = require("vm"), fs = require("fs");
 const context = vm.createContext({});
@@ -15,7 +17,7 @@ process.stdout.write(JSON.stringify(context.__value));
 """
 
 
-def js_constant(path: Path, identifier: str = "imgb64"):
+def js_constant(path: Path, identifier: str = DEFAULT_IDENTIFIER):
     """The value a script file declares under `identifier`, as node evaluates it (node's error on failure)."""
     result = subprocess.run(["node", "-e", READ_CONSTANT, str(path), identifier],
                             capture_output=True, text=True, timeout=60)
@@ -23,7 +25,7 @@ def js_constant(path: Path, identifier: str = "imgb64"):
     return json.loads(result.stdout)
 
 
-def js_face_png(path: Path, identifier: str = "imgb64") -> bytes:
+def js_face_png(path: Path, identifier: str = DEFAULT_IDENTIFIER) -> bytes:
     """The PNG inside the data URL a jsfile declares."""
     data_url = js_constant(path, identifier)
     assert data_url.startswith("data:image/png;base64,")

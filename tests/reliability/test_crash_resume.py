@@ -21,18 +21,21 @@ from tests.helpers.scripts import script
 
 TRIALS = 20
 CHECKPOINT_EVERY = 4
-TRAINING = ["--epochs", "400", "--image-size", "16", "--batch-size", "4", "--z-dim", "8", "--sample-every", "50",
+EPOCHS = 200
+TRAINING = ["--epochs", str(EPOCHS), "--image-size", "16", "--batch-size", "4", "--z-dim", "8", "--sample-every", "50",
             "--checkpoint-every", str(CHECKPOINT_EVERY), "--resume", "-vv"]
 EPOCH_LINE = re.compile(r"epoch (\d+)/\d+ trained")
 RESUME_LINE = re.compile(r"resuming from the checkpoint of epoch (\d+)")
 
 
 class Child:
-    """One devface-run process whose stderr is read as it runs; `started` is set once training begins."""
+    """One devface-run process whose stderr is read as it runs; `started` is set once it trains (or, when
+    training was already complete, once it resumes, so the kill lands in the publish)."""
 
     def __init__(self, command: list[str]):
         self.lines: list[str] = []
         self.started = threading.Event()
+        self.finished_training = False  # resumed a run whose training was complete: only publishing is left
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
@@ -40,7 +43,9 @@ class Child:
     def _read(self) -> None:
         for line in self.process.stderr:
             self.lines.append(line)
-            if EPOCH_LINE.search(line) or "published epoch" in line:
+            resumed = RESUME_LINE.search(line)
+            if EPOCH_LINE.search(line) or resumed and int(resumed[1]) == EPOCHS:
+                self.finished_training = bool(resumed)
                 self.started.set()
         self.started.set()  # the process ended (finished or killed) before training: stop waiting
 
@@ -104,13 +109,13 @@ def test_sigkill_at_random_points_loses_nothing(tmp_path, likes, sinks):
     checkpoints = tmp_path / "ck"
     user_checkpoints = checkpoints / "crash"
     rng = random.Random(20261124)
-    saved_before, killed_while_training = 0, 0
+    saved_before, killed_while_training, killed_after_training = 0, 0, 0
     for trial in range(TRIALS):
         sink, read_published = sinks[trial % len(sinks)]
         child = Child(run_command(likes, checkpoints, sink))
         assert child.started.wait(timeout=120)
         try:
-            child.process.wait(timeout=rng.uniform(0.0, 2.0))
+            child.process.wait(timeout=rng.uniform(0.0, 0.3 if child.finished_training else 2.0))
         except subprocess.TimeoutExpired:
             child.process.send_signal(signal.SIGKILL)
         code = child.finish()
@@ -125,12 +130,15 @@ def test_sigkill_at_random_points_loses_nothing(tmp_path, likes, sinks):
         if trained is not None:
             assert trained - saved <= CHECKPOINT_EVERY, f"trial {trial}: trained to {trained}, saved {saved}"
             killed_while_training += code == -signal.SIGKILL
+        elif resumed == EPOCHS:
+            killed_after_training += code == -signal.SIGKILL
         saved_before = saved
 
-    print(f"{TRIALS} kills: {killed_while_training} during training; last checkpoint epoch {saved_before}")
-    final = Child(run_command(likes, checkpoints, sinks[0][0]))
-    assert final.finish() == 0
-    assert sinks[0][1]() == expected_png, "the resumed run must publish exactly what an uninterrupted run did"
+    print(f"{TRIALS} trials: {killed_while_training} killed while training, {killed_after_training} killed "
+          f"while publishing a finished run; last checkpoint epoch {saved_before}")
+    for sink, read_published in sinks:
+        assert Child(run_command(likes, checkpoints, sink)).finish() == 0
+        assert read_published() == expected_png, f"{sink[1]}: the resumed run must publish what an uninterrupted one did"
     assert killed_while_training >= 5, "too few kills landed during training to prove anything"
     assert not [p.name for p in (tmp_path / "out").iterdir() if not p.name.startswith(".")
                 if p.name not in ("crash.png", "crash.json")]
