@@ -20,6 +20,7 @@ import click  # noqa: E402
 from devface_adapters.quiet import native_stderr_silenced  # noqa: E402
 from devface_adapters.registry import get_registry, parse_options  # noqa: E402
 from devface_core import Config, DevfaceError, RunReport, load_config, run_pipeline  # noqa: E402
+from devface_core.base_model import pretrain as pretrain_base  # noqa: E402
 from devface_core.errors import ConfigError, InvalidImageError  # noqa: E402
 from devface_core.imaging import decode_image, image_bytes  # noqa: E402
 
@@ -91,6 +92,34 @@ def resolve(spec: str, option_pairs, role: str):
     return get_registry().resolve(spec, parse_options(option_pairs), role=role)
 
 
+def _apply(options, command):
+    return functools.reduce(lambda cmd, option: option(cmd), reversed(options), command)
+
+
+def training_options(command):
+    """The settings options shared by `run` and `pretrain`."""
+    options = [
+        click.option("--config", "config_file", type=click.Path(dir_okay=False), help="TOML or YAML settings."),
+        click.option("--epochs", type=int, help="Passes over the user's images."),
+        click.option("--max-steps", type=int, help="Stop training after this many steps (0: no limit)."),
+        click.option("--max-seconds", type=float, help="Stop training after the epoch that passes this time."),
+        click.option("--batch-size", type=int),
+        click.option("--z-dim", type=int, help="Size of the generator's noise vector."),
+        click.option("--image-size", type=int, help="Training resolution (multiple of 4)."),
+        click.option("--sample-every", type=int, help="Epochs between snapshots."),
+        click.option("--seed", type=int, help="Random seed (same seed, same face on CPU)."),
+        click.option("--fit", type=click.Choice(["crop", "pad", "stretch"]), help="How images become square."),
+        click.option("--architecture", type=click.Choice(["seed", "fast"]), help="GAN architecture."),
+        click.option("--augment", help="DiffAugment policy: color,translation,cutout ('none': off)."),
+        click.option("--mirror/--no-mirror", default=None, help="Random left-right flips of the liked images."),
+        click.option("--ema", type=float, help="Generator weight average decay, e.g. 0.999 (0: off)."),
+        click.option("--init-from", type=click.Path(file_okay=False), help="Fine-tune from a base model folder."),
+        click.option("--json", "as_json", is_flag=True, help="Print the report as JSON on stdout."),
+        click.option("-v", "--verbose", count=True, help="More logging (-vv for debug)."),
+    ]
+    return _apply(options, command)
+
+
 def run_options(command):
     """The options of `devface-run` / `devface run`."""
     options = [
@@ -99,26 +128,17 @@ def run_options(command):
         click.option("--user", "user_id", required=True, help="The user whose likes to train on."),
         click.option("--source-opt", multiple=True, metavar="KEY=VALUE", help="Option for the source."),
         click.option("--sink-opt", multiple=True, metavar="KEY=VALUE", help="Option for the sink."),
-        click.option("--config", "config_file", type=click.Path(dir_okay=False), help="TOML or YAML settings."),
-        click.option("--epochs", type=int, help="Passes over the user's images."),
-        click.option("--max-steps", type=int, help="Stop training after this many steps (0: no limit)."),
-        click.option("--batch-size", type=int),
-        click.option("--z-dim", type=int, help="Size of the generator's noise vector."),
-        click.option("--image-size", type=int, help="Training resolution (multiple of 4)."),
-        click.option("--sample-every", type=int, help="Epochs between snapshots."),
-        click.option("--seed", type=int, help="Random seed (same seed, same face on CPU)."),
         click.option("--select", type=click.Choice(["latest", "best"]), help="Which snapshot to publish."),
-        click.option("--fit", type=click.Choice(["crop", "pad", "stretch"]), help="How images become square."),
         click.option("--save-generator", type=click.Path(dir_okay=False), help="Save the generator (.keras)."),
+        click.option("--contact-sheets", type=click.Path(file_okay=False),
+                     help="Write a PNG grid of every snapshot's samples here (<user>.png)."),
         click.option("--checkpoint-dir", type=click.Path(file_okay=False),
                      help="Keep training checkpoints here (a folder per user)."),
         click.option("--checkpoint-every", type=int, help="Epochs between checkpoints."),
         click.option("--resume", is_flag=True, default=None,
                      help="Continue from the user's last checkpoint (needs --checkpoint-dir)."),
-        click.option("--json", "as_json", is_flag=True, help="Print the run report as JSON on stdout."),
-        click.option("-v", "--verbose", count=True, help="More logging (-vv for debug)."),
     ]
-    return functools.reduce(lambda cmd, option: option(cmd), reversed(options), command)
+    return _apply(options, training_options(command))
 
 
 @click.command(name="run")
@@ -184,6 +204,33 @@ def main():
 
 
 main.add_command(run_command)
+
+
+@main.command()
+@click.option("--source", required=True, type=SPEC, help="Where every user's liked images are (spec string).")
+@click.option("--source-opt", multiple=True, metavar="KEY=VALUE", help="Option for the source.")
+@click.option("--out", required=True, type=click.Path(file_okay=False), help="Folder to write the base model to.")
+@click.option("--user", "user_ids", multiple=True, help="A user to include (repeat); default: every user.")
+@training_options
+@reports_errors
+def pretrain(source, source_opt, out, user_ids, config_file, as_json, verbose, **settings):
+    """Train a shared base model on every user's likes; fine-tune from it with `--init-from`."""
+    _configure_logging(verbose)
+    config = load_config(config_file, overrides=settings)
+    image_source = resolve(source, source_opt, "source")
+    if not user_ids:
+        list_users = getattr(image_source, "users", None)
+        if list_users is None:
+            raise ConfigError(f"pretrain: {source} cannot list its users; name them with --user")
+        user_ids = list_users()
+    show_bar = sys.stderr.isatty() and not as_json
+    with native_stderr_silenced(enabled=verbose < 2), _progress_bar(config, show_bar) as progress:
+        report = pretrain_base(image_source, user_ids, config, out, progress=progress)
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), indent=2))
+    else:
+        click.echo(f"base model of {len(report.users)} users ({report.images_used} images, {report.steps} steps) "
+                   f"in {report.base}")
 
 
 @main.command()

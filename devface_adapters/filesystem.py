@@ -47,6 +47,12 @@ class DirectoryAdapter(Adapter):
             yield SourceImage(key=f"{self.name}:{file}", data=self._read(file), user_id=user_id,
                               created_at=dt.datetime.fromtimestamp(file.stat().st_mtime, dt.timezone.utc))
 
+    def users(self) -> list[str]:
+        """Every user folder (the per-user layout); a flat folder has no named users."""
+        if not self.root.is_dir():
+            raise AdapterError(f"dir:{self.root}: folder does not exist")
+        return sorted(child.name for child in self._children(self.root) if child.is_dir())
+
     def _user_folder(self, user_id: str) -> Path | None:
         if not self.root.is_dir():
             raise AdapterError(f"dir:{self.root}: folder does not exist")

@@ -39,6 +39,11 @@ class MemorySpace:
             images.append(SourceImage(key=key, data=data, user_id=user_id))
             return key
 
+    def users(self) -> list[str]:
+        """Every user with liked images, sorted."""
+        with self._lock:
+            return sorted(user_id for user_id, images in self._liked.items() if images)
+
     def publish(self, user_id: str, image: PublishedImage) -> str:
         """Replace the user's published face in one assignment."""
         with self._lock:
@@ -82,6 +87,10 @@ class MemoryAdapter(Adapter):
     def iter_images(self, user_id: str) -> Iterator[SourceImage]:
         """Yield the user's liked images in the order they were added."""
         yield from self.space.liked(validate_user_id(user_id))
+
+    def users(self) -> list[str]:
+        """Every user with liked images in this space."""
+        return self.space.users()
 
     def publish(self, user_id: str, image: PublishedImage) -> str:
         """Store the face for the user."""

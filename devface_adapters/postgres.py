@@ -132,6 +132,14 @@ class PostgresAdapter(Adapter):
         finally:
             connection.close()
 
+    def users(self) -> list[str]:
+        """Every user id with liked images, sorted."""
+        query = sql.SQL("SELECT DISTINCT {user} FROM {table} ORDER BY 1").format(
+            user=self._column("likes_user_column"), table=self._table("likes_table"))
+        with self._transaction("likes_table") as cursor:
+            cursor.execute(query)
+            return [user_id for (user_id,) in cursor.fetchall()]
+
     def _stream_rows(self, connection, query, user_id: str) -> Iterator[SourceImage]:
         table = self.names["likes_table"]
         try:

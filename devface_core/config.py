@@ -11,10 +11,11 @@ import attrs
 
 from devface_core.errors import ConfigError
 
-ARCHITECTURES = ("seed",)
+ARCHITECTURES = ("seed", "fast")
 SELECTIONS = ("latest", "best")
 FIT_MODES = ("crop", "pad", "stretch")
 PRECISIONS = ("float32", "mixed_bfloat16")
+AUGMENTATIONS = ("color", "translation", "cutout")
 ENV_PREFIX = "DEVFACE_"
 
 
@@ -49,6 +50,20 @@ def _to_bool(value: Any) -> bool:
         return words[str(value).strip().lower()]
     except KeyError:
         raise ValueError(f"expected true or false, got {value!r}") from None
+
+
+def _to_policy(value: Any) -> str:
+    """An augmentation policy: names from AUGMENTATIONS, comma-separated ('' or 'none' for none)."""
+    names = [name.strip() for name in str(value or "").split(",") if name.strip() and name.strip() != "none"]
+    unknown = [name for name in names if name not in AUGMENTATIONS]
+    if unknown:
+        raise ValueError(f"unknown augmentation {', '.join(unknown)} (known: {', '.join(AUGMENTATIONS)})")
+    return ",".join(names)
+
+
+def _fraction(instance, attribute, value):
+    if not 0.0 <= value < 1.0:
+        raise ValueError(f"must be at least 0 and below 1, got {value}")
 
 
 def _to_optional_str(value: Any) -> str | None:
@@ -106,6 +121,7 @@ class Config:
 
     epochs: int = _int_field(100)
     max_steps: int = _int_field(0, minimum=0)  # 0: no limit; otherwise training stops after this many steps
+    max_seconds: float = _float_field(0.0)  # 0: no limit; else training ends with the first epoch past it
     batch_size: int = _int_field(8)
     z_dim: int = _int_field(100)
     image_size: int = attrs.field(default=64, converter=_to_int, validator=_multiple_of_four)
@@ -114,6 +130,9 @@ class Config:
     output_size: tuple[int, int] = attrs.field(default=(500, 492), converter=_to_size, validator=_positive_size)
     seed: int = _int_field(0, minimum=0)
     architecture: str = _choice_field("seed", ARCHITECTURES)
+    augment: str = attrs.field(default="", converter=_to_policy)  # DiffAugment policy, e.g. color,translation
+    mirror: bool = attrs.field(default=False, converter=_to_bool)  # random horizontal flips of the liked images
+    ema: float = attrs.field(default=0.0, converter=_to_float, validator=_fraction)  # G weight average; 0: off
     precision: str = _choice_field("float32", PRECISIONS)  # mixed_bfloat16: faster on CPUs with bf16 units
     select: str = _choice_field("latest", SELECTIONS)
     fit: str = _choice_field("crop", FIT_MODES)
@@ -125,6 +144,8 @@ class Config:
     max_pixels: int = _int_field(40_000_000)
     decode_threads: int = _int_field(0, minimum=0)  # 0: one per CPU
     save_generator: str | None = attrs.field(default=None, converter=_to_optional_str)
+    init_from: str | None = attrs.field(default=None, converter=_to_optional_str)  # a base model folder
+    contact_sheets: str | None = attrs.field(default=None, converter=_to_optional_str)  # folder for <user>.png grids
     checkpoint_dir: str | None = attrs.field(default=None, converter=_to_optional_str)  # one folder per user inside
     checkpoint_every: int = _int_field(10)  # epochs between checkpoints (and always at the last epoch)
     resume: bool = attrs.field(default=False, converter=_to_bool)  # continue from the user's last checkpoint

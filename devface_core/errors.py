@@ -37,3 +37,9 @@ class InvalidImageError(DevfaceError):
         super().__init__(f"{key}: {reason}")
         self.key = key
         self.reason = reason
+
+
+class NearCopyError(DevfaceError):
+    """Every generated candidate is a near copy of a liked image, so nothing may be published."""
+
+    exit_code = 6

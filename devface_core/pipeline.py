@@ -7,6 +7,7 @@ import time
 from typing import Callable
 
 from devface_core.config import Config
+from devface_core.contact_sheet import write_contact_sheet
 from devface_core.dataset import TrainingSet, load_training_set
 from devface_core.errors import NoImagesError
 from devface_core.imaging import encode_png, resize_array
@@ -59,9 +60,12 @@ def _train_and_select(training_set, user_id, config, progress, timings):
     snapshots = list(trainer.train(training_set.images, progress))
     if config.save_generator:
         trainer.save_generator(config.save_generator)
+    if config.contact_sheets:
+        sheet = write_contact_sheet(config.contact_sheets, user_id, snapshots)
+        logger.info("user %r: contact sheet of %d snapshots at %s", user_id, len(snapshots), sheet)
     timings["train"] = time.perf_counter() - started
     started = time.perf_counter()
-    selection = select_snapshot(snapshots, config.select)
+    selection = select_snapshot(snapshots, config.select, training_set.images)
     timings["select"] = time.perf_counter() - started
     return selection, trainer
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+import urllib.parse
 
 from devface_core.errors import ConfigError
 
@@ -26,3 +27,9 @@ def path_safe_user_id(user_id: str) -> str:
     if "/" in user_id or "\\" in user_id or user_id.startswith(".") or ".." in user_id:
         raise ConfigError(f"user id {user_id!r}: cannot be used in a path ('/', '\\', '..' or a leading '.')")
     return user_id
+
+
+def encoded_user_id(user_id: str) -> str:
+    """A file or folder name for any valid user id: percent-encoded (dots too), so distinct ids never share
+    a name and none can escape its parent ('..' becomes '%2E%2E')."""
+    return urllib.parse.quote(validate_user_id(user_id), safe="").replace(".", "%2E")

@@ -44,3 +44,11 @@ def test_memory_runs_the_pipeline_at_two_sizes():
     lines = run_quick("memory.py")
     assert first_words(lines, 2) == ["20", "200"]
     assert lines[-1].rstrip().endswith("×")
+
+
+def test_quality_compares_the_recipes_for_the_same_budget():
+    lines = run_quick("quality.py")
+    labels = [line.split(" from base")[0].split("  ")[0].strip() for line in lines[-5:]]
+    assert labels == ["seed (original)", "seed + DiffAugment + EMA", "fast + DiffAugment + EMA",
+                      "seed + DiffAugment + EMA", "fast + DiffAugment + EMA"]
+    assert all(line.rstrip().endswith(".png") for line in lines[-5:])

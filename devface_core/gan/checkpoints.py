@@ -13,7 +13,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -24,17 +23,19 @@ from devface_core.atomic import write_atomically
 from devface_core.config import Config
 from devface_core.errors import ConfigError
 from devface_core.types import Snapshot
+from devface_core.userid import encoded_user_id
 
 logger = logging.getLogger(__name__)
 
 # Settings a checkpoint is only valid for; others (epochs, selection, output size, limits) may change.
 TRAINING_SETTINGS = ("architecture", "image_size", "z_dim", "batch_size", "seed", "precision", "fit",
-                     "samples_per_snapshot", "g_learning_rate", "d_learning_rate", "beta_1")
+                     "samples_per_snapshot", "g_learning_rate", "d_learning_rate", "beta_1", "augment", "mirror",
+                     "ema")
 
 
 def user_checkpoint_dir(root: str | Path, user_id: str) -> Path:
     """A user's own folder under `root`: the id percent-encoded, so any id names exactly one folder."""
-    return Path(root) / urllib.parse.quote(user_id, safe="").replace(".", "%2E")
+    return Path(root) / encoded_user_id(user_id)
 
 
 class TrainingCheckpoints:

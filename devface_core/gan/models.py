@@ -70,7 +70,66 @@ def _build_seed(image_size: int, z_dim: int, seed: int) -> ModelPair:
     return seed_generator(image_size, z_dim, seeds), seed_discriminator(image_size, seeds)
 
 
-BUILDERS: dict[str, Callable[[int, int, int], ModelPair]] = {"seed": _build_seed}
+def _fast_plan(image_size: int) -> tuple[int, list[int]]:
+    """(starting side, channels per upsampling block): halve the side down to ≤ 8, 256 channels there."""
+    side, blocks = image_size, 0
+    while side > 8 and side % 2 == 0:
+        side, blocks = side // 2, blocks + 1
+    return side, [max(32, 256 >> (index + 1)) for index in range(blocks)]
+
+
+def fast_generator(image_size: int, z_dim: int, seeds: _SeedSequence) -> keras.Model:
+    """Few-shot generator: Dense → side×side×256, then blocks of nearest upsample + 3×3 conv + BN + GLU.
+
+    No transposed convolutions (their uneven overlap is what draws checkerboards); GLU gates as in FastGAN.
+    """
+    side, channels = _fast_plan(image_size)
+    z = keras.Input((z_dim,), name="z")
+    x = layers.Dense(side * side * 256, kernel_initializer=seeds.glorot())(z)
+    x = layers.Reshape((side, side, 256))(x)
+    x = layers.BatchNormalization()(x)
+    x = layers.LeakyReLU(negative_slope=0.2)(x)
+    for filters in channels:
+        x = layers.UpSampling2D(interpolation="nearest")(x)
+        x = layers.Conv2D(2 * filters, 3, padding="same", use_bias=False, kernel_initializer=seeds.glorot())(x)
+        x = layers.BatchNormalization()(x)
+        x = GatedLinearUnit()(x)
+    image = layers.Conv2D(3, 3, padding="same", activation="tanh", kernel_initializer=seeds.glorot())(x)
+    return keras.Model(z, image, name="fast_generator")
+
+
+@keras.saving.register_keras_serializable(package="devface")
+class GatedLinearUnit(layers.Layer):
+    """GLU: the first half of the channels, gated by the sigmoid of the second half."""
+
+    def call(self, inputs):
+        value, gate = keras.ops.split(inputs, 2, axis=-1)
+        return value * keras.ops.sigmoid(gate)
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], input_shape[-1] // 2)
+
+
+def fast_discriminator(image_size: int, seeds: _SeedSequence) -> keras.Model:
+    """Spectral-normalised blocks (4×4 stride 2, then 3×3) with LeakyReLU, no batch norm, to ≤ 8×8; one logit."""
+    image = keras.Input((image_size, image_size, 3), name="image")
+    x, side, filters = image, image_size, 32
+    while side > 8 and side % 2 == 0:
+        for kernel, strides in ((4, 2), (3, 1)):
+            conv = layers.Conv2D(filters, kernel, strides=strides, padding="same", kernel_initializer=seeds.glorot())
+            x = layers.LeakyReLU(negative_slope=0.2)(layers.SpectralNormalization(conv)(x))
+        side, filters = side // 2, min(256, filters * 2)
+    x = layers.Flatten()(x)
+    logit = layers.SpectralNormalization(layers.Dense(1, kernel_initializer=seeds.glorot()))(x)
+    return keras.Model(image, logit, name="fast_discriminator")
+
+
+def _build_fast(image_size: int, z_dim: int, seed: int) -> ModelPair:
+    seeds = _SeedSequence(seed)
+    return fast_generator(image_size, z_dim, seeds), fast_discriminator(image_size, seeds)
+
+
+BUILDERS: dict[str, Callable[[int, int, int], ModelPair]] = {"seed": _build_seed, "fast": _build_fast}
 assert set(BUILDERS) == set(ARCHITECTURES), "config.ARCHITECTURES must list every builder"
 
 

@@ -17,7 +17,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from devface_core.base_model import load_base
 from devface_core.config import Config
+from devface_core.gan.augment import diff_augment, random_flip
 from devface_core.gan.checkpoints import TrainingCheckpoints
 from devface_core.gan.models import build_models
 from devface_core.types import Progress, Snapshot
@@ -42,6 +44,27 @@ def resident_images(images: np.ndarray) -> tf.Tensor:
     return tf.constant(images, dtype=tf.uint8)
 
 
+def _hinge_d(real_logits: tf.Tensor, fake_logits: tf.Tensor) -> tf.Tensor:
+    real_logits, fake_logits = tf.cast(real_logits, tf.float32), tf.cast(fake_logits, tf.float32)
+    return tf.reduce_mean(tf.nn.relu(1.0 - real_logits)) + tf.reduce_mean(tf.nn.relu(1.0 + fake_logits))
+
+
+def _hinge_g(fake_logits: tf.Tensor) -> tf.Tensor:
+    return -tf.reduce_mean(tf.cast(fake_logits, tf.float32))
+
+
+def _bce_d(real_logits: tf.Tensor, fake_logits: tf.Tensor) -> tf.Tensor:
+    return 0.5 * (_bce(True, real_logits) + _bce(False, fake_logits))
+
+
+def _bce_g(fake_logits: tf.Tensor) -> tf.Tensor:
+    return _bce(True, fake_logits)
+
+
+# (discriminator loss, generator loss) per architecture: the original's cross-entropy, hinge for `fast`.
+LOSSES = {"seed": (_bce_d, _bce_g), "fast": (_hinge_d, _hinge_g)}
+
+
 def _bce(labels_are_real: bool, logits: tf.Tensor) -> tf.Tensor:
     """Binary cross-entropy against all-real or all-fake labels, from logits."""
     logits = tf.cast(logits, tf.float32)  # losses in float32 whatever the compute precision
@@ -62,6 +85,12 @@ class Trainer:
         self.d_optimizer = keras.optimizers.Adam(config.d_learning_rate, beta_1=config.beta_1)
         self.g_optimizer.build(self.generator.trainable_variables)
         self.d_optimizer.build(self.discriminator.trainable_variables)
+        self._d_loss, self._g_loss = LOSSES[config.architecture]
+        self.ema_generator = self._ema_copy() if config.ema else None
+        # What snapshots and the published face come from: the weight average when there is one.
+        self.sampler = self.ema_generator or self.generator
+        if config.init_from:
+            load_base(self, config.init_from)  # fine-tuning: a resumed checkpoint still overrides it
         self._rng = tf.random.Generator.from_seed(config.seed)
         # Fixed noise: every snapshot shows the same latent points, so progress is comparable.
         self._fixed_noise = self._rng.normal([config.samples_per_snapshot, config.z_dim])
@@ -69,6 +98,11 @@ class Trainer:
         self.steps_done = 0
         self.resumed_from_epoch: int | None = None
         self._checkpoints = TrainingCheckpoints(checkpoint_dir, self._state(), config) if checkpoint_dir else None
+
+    def _ema_copy(self) -> keras.Model:
+        copy = keras.models.clone_model(self.generator)
+        copy.set_weights(self.generator.get_weights())
+        return copy
 
     def _state(self) -> tf.train.Checkpoint:
         """Everything a resumed run needs to continue exactly (variable lists, so seed states are included)."""
@@ -78,6 +112,7 @@ class Trainer:
             discriminator=[v.value for v in self.discriminator.variables],
             g_optimizer=[v.value for v in self.g_optimizer.variables],
             d_optimizer=[v.value for v in self.d_optimizer.variables],
+            ema_generator=[v.value for v in self.ema_generator.variables] if self.ema_generator else [],
             rng=self._rng,
             progress=self._progress,
         )
@@ -102,13 +137,16 @@ class Trainer:
             if progress is not None:
                 elapsed = time.perf_counter() - started
                 progress(Progress(epoch, self.config.epochs, self.steps_done, scalar_losses, elapsed))
-            last = epoch == self.config.epochs or self._steps_left(steps) == 0
+            out_of_time = self.config.max_seconds and time.perf_counter() - started >= self.config.max_seconds
+            last = epoch == self.config.epochs or self._steps_left(steps) == 0 or bool(out_of_time)
             if epoch % self.config.sample_every == 0 or last:
                 history.append(self.snapshot(epoch, scalar_losses))
                 yield history[-1]
             if self._checkpoints and (epoch % self.config.checkpoint_every == 0 or last):
                 self._progress.assign([epoch, self.steps_done])
                 self._checkpoints.save(epoch, history)
+            if last:
+                return
 
     def _start(self) -> tuple[int, list[Snapshot]]:
         """(first epoch to train, snapshots so far): from the last checkpoint when resuming, else fresh."""
@@ -147,17 +185,24 @@ class Trainer:
 
     def snapshot(self, epoch: int, losses: dict[str, float] | None = None) -> Snapshot:
         """Sample the generator on the fixed noise: individual uint8 images for this epoch."""
-        images = to_pixels(self.generator(self._fixed_noise, training=False))
+        images = to_pixels(self.sampler(self._fixed_noise, training=False))
         return Snapshot(epoch=epoch, images=images, losses=dict(losses or {}))
 
+    def generate(self, count: int, seed: int = 12345) -> np.ndarray:
+        """`count` uint8 samples from the sampling generator on noise of its own seed (for measuring)."""
+        noise = tf.random.stateless_normal([count, self.config.z_dim], seed=(seed, 0))
+        return to_pixels(self.sampler(noise, training=False))
+
     def save_generator(self, path: str) -> None:
-        """Save the generator as a `.keras` file."""
-        self.generator.save(path)
+        """Save the generator that samples (the weight average when there is one) as a `.keras` file."""
+        self.sampler.save(path)
 
     def _train_step(self, real_images: tf.Tensor) -> dict[str, tf.Tensor]:
         batch = self.config.batch_size
         index = self._rng.uniform([batch], 0, tf.shape(real_images)[0], dtype=tf.int32)
         real = tf.cast(tf.gather(real_images, index), tf.float32) / 127.5 - 1.0
+        if self.config.mirror:
+            real = random_flip(real, self._rng)
         noise = self._rng.normal([batch, self.config.z_dim])
         # One generator forward pass serves both updates (as PyTorch's DCGAN example does): D learns from
         # it detached, then G's loss runs it through the updated D. The original ran G forward twice.
@@ -165,17 +210,33 @@ class Trainer:
             fake = self.generator(noise, training=True)
             with tape.stop_recording():
                 d_loss, real_logits = self._discriminator_step(real, tf.stop_gradient(fake))
-            g_loss = _bce(True, self.discriminator(fake, training=True))
+            g_loss = self._g_loss(self.discriminator(self._augmented(fake), training=True))
         variables = self.generator.trainable_variables
         self.g_optimizer.apply_gradients(zip(tape.gradient(g_loss, variables), variables))
-        return {"d_loss": d_loss, "g_loss": g_loss, "d_real": tf.reduce_mean(tf.sigmoid(tf.cast(real_logits, tf.float32)))}
+        if self.ema_generator is not None:
+            self._update_ema()
+        real_sign = tf.reduce_mean(tf.sign(tf.cast(real_logits, tf.float32)))
+        return {"d_loss": d_loss, "g_loss": g_loss, "d_real": real_sign}
+
+    def _augmented(self, images: tf.Tensor) -> tf.Tensor:
+        return diff_augment(images, self.config.augment, self._rng) if self.config.augment else images
 
     def _discriminator_step(self, real: tf.Tensor, fake: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
         with tf.GradientTape() as tape:
             # Real and fake pass separately, as in the original, so batch norm sees each batch alone.
-            real_logits = self.discriminator(real, training=True)
-            fake_logits = self.discriminator(fake, training=True)
-            loss = 0.5 * (_bce(True, real_logits) + _bce(False, fake_logits))
+            real_logits = self.discriminator(self._augmented(real), training=True)
+            fake_logits = self.discriminator(self._augmented(fake), training=True)
+            loss = self._d_loss(real_logits, fake_logits)
         variables = self.discriminator.trainable_variables
         self.d_optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
         return loss, real_logits
+
+    def _update_ema(self) -> None:
+        """Move the average toward the new weights; the warm-up lets it leave its random start quickly."""
+        step = tf.cast(self.g_optimizer.iterations, tf.float32)
+        decay = tf.minimum(self.config.ema, (1.0 + step) / (10.0 + step))
+        for average, weight in zip(self.ema_generator.trainable_variables, self.generator.trainable_variables):
+            average.assign(decay * average + (1.0 - decay) * weight)
+        for average, weight in zip(self.ema_generator.non_trainable_variables,
+                                   self.generator.non_trainable_variables):
+            average.assign(weight)  # batch-norm statistics are copied, not averaged

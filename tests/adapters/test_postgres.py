@@ -179,3 +179,8 @@ def test_postgres_describes_itself_without_credentials():
     adapter = PostgresAdapter(dsn="postgresql://devface:S3cretPw@db.internal:6543/faces")
     assert "S3cretPw" not in repr(adapter) and "db.internal:6543/faces" in adapter.describe()
     assert json.dumps(adapter._describe())
+
+
+def test_users_lists_every_user_with_likes_for_pretraining(deployed, pg_dsn, pg_schema):
+    pg.insert_like(pg_dsn, pg_schema, "bob", to_data_url(images.rgba_png()))
+    assert PostgresAdapter(dsn=deployed).users() == ["alice", "bob"]

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
+from devface_core.errors import NearCopyError
+from devface_adapters.demo import DemoAdapter
+from devface_core.imaging import decode_image, fit_image, to_array
 from devface_core.selection import select_snapshot
 from devface_core.types import Snapshot
 
@@ -20,7 +24,38 @@ def test_latest_is_the_highest_epoch_not_the_last_in_text_order():
     assert choice.sample_index == 0
 
 
-def test_best_falls_back_to_latest_and_says_so():
-    choice = select_snapshot(_snapshots([1, 100, 900, 1000]), "best")
-    assert choice.snapshot.epoch == 1000
-    assert "fell back" in choice.reason
+def liked_faces(count=8, size=32):
+    """Structured synthetic faces (the demo source's drawings), fitted to size×size."""
+    liked = DemoAdapter(count=str(count)).iter_images("selection")
+    return np.stack([to_array(fit_image(decode_image(image.data, image.key), size)) for image in liked])
+
+
+def noise(count, size=32, seed=0):
+    return np.random.default_rng(seed).integers(0, 255, (count, size, size, 3), dtype=np.uint8)
+
+
+def test_best_picks_the_sample_whose_patches_look_like_the_liked_faces():
+    liked = liked_faces()
+    unseen_face = liked_faces(12)[10:11]  # a face-like image that is not one of the liked ones
+    snapshots = [Snapshot(epoch=10, images=np.concatenate([noise(1, seed=1), unseen_face])),
+                 Snapshot(epoch=20, images=noise(2, seed=2))]
+    best = select_snapshot(snapshots, "best", liked)
+    assert (best.snapshot.epoch, best.sample_index) == (10, 1)
+    assert best.score is not None and "best of 4 candidates" in best.reason and "near-copy limit" in best.reason
+    assert select_snapshot(snapshots, "latest", liked).snapshot.epoch == 20
+
+
+@pytest.mark.parametrize("strategy", ["latest", "best"])
+def test_a_near_copy_of_a_liked_image_is_never_chosen(strategy):
+    liked = liked_faces()
+    copy = liked[3:4].copy()
+    copy[0, 0, 0] ^= 1  # one bit off: still a copy
+    snapshots = [Snapshot(epoch=5, images=noise(2, seed=3)), Snapshot(epoch=9, images=copy)]
+    choice = select_snapshot(snapshots, strategy, liked)
+    assert choice.snapshot.epoch == 5
+
+
+def test_when_every_candidate_is_a_copy_nothing_is_published():
+    liked = liked_faces()
+    with pytest.raises(NearCopyError, match="all 2 generated candidates are near copies"):
+        select_snapshot([Snapshot(epoch=1, images=liked[:2])], "latest", liked)

@@ -1,0 +1,114 @@
+"""Face quality for the same wall-clock budget: the original `seed` recipe vs the few-image recipes,
+from scratch and fine-tuned from a shared base model.
+
+Run: python benchmarks/quality.py [--minutes 10] [--pretrain-minutes 10] [--image-size 64] [--quick]
+The "user" likes demo faces 40–49 (../shared/data/demo_faces); the base model is pretrained on faces 00–39
+(its time is reported apart). Each row trains for the same time, then measures 32 samples of the sampling
+generator against the user's faces (devface_core/quality.py): sliced
+Wasserstein distance on Laplacian-pyramid patches (mean over levels, lower is better), diversity as mean
+MS-SSIM between samples next to the real set's own (higher than real = samples alike), and the nearest
+liked image (a copy would be near 0). Each recipe writes a contact sheet; the table gives its path.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+import common
+
+RECIPES = {
+    "seed (original)": {"architecture": "seed"},
+    "seed + DiffAugment + EMA": {"architecture": "seed", "augment": "color,translation,cutout", "mirror": True,
+                                 "ema": 0.999},
+    "fast + DiffAugment + EMA": {"architecture": "fast", "augment": "color,translation,cutout", "mirror": True,
+                                 "ema": 0.999, "batch_size": 16},
+}
+
+
+def liked_faces(size: int) -> np.ndarray:
+    """The demo faces as (N, size, size, 3) uint8, decoded and fitted the way a run does."""
+    from devface_core.imaging import decode_image, fit_image, to_array
+
+    return np.stack([to_array(fit_image(decode_image(png, "demo"), size)) for png in common.demo_face_pngs()])
+
+
+def recipe_config(name: str, size: int, seconds: float, init_from: Path | None = None):
+    from devface_core.config import Config
+
+    return Config(image_size=size, epochs=100_000, max_seconds=seconds, sample_every=25, samples_per_snapshot=6,
+                  init_from=str(init_from) if init_from else None, **RECIPES[name])
+
+
+def pretrain_base(name: str, faces: np.ndarray, seconds: float, folder: Path) -> tuple[int, float]:
+    """Pretrain a recipe's base on `faces` for `seconds`; (steps, wall seconds)."""
+    from devface_core.base_model import save_base
+    from devface_core.gan.trainer import Trainer
+
+    trainer = Trainer(recipe_config(name, faces.shape[1], seconds))
+    started = time.perf_counter()
+    for _ in trainer.train(faces):
+        pass
+    save_base(trainer, folder)
+    return trainer.steps_done, time.perf_counter() - started
+
+
+def train_recipe(name: str, faces: np.ndarray, seconds: float, sheets: Path, base: Path | None = None) -> dict:
+    """Train one recipe for `seconds` (from a base if given); measure its samples; write its contact sheet."""
+    from devface_core import quality
+    from devface_core.contact_sheet import write_contact_sheet
+    from devface_core.gan.trainer import Trainer
+
+    trainer = Trainer(recipe_config(name, faces.shape[1], seconds, base))
+    started = time.perf_counter()
+    snapshots = list(trainer.train(faces))
+    wall = time.perf_counter() - started
+    samples = trainer.generate(32)
+    label = ("finetuned " if base else "") + name.split(" (")[0]
+    sheet = write_contact_sheet(sheets, label.replace(" + ", "_").replace(" ", "_"), snapshots[-8:])
+    return {"steps": trainer.steps_done, "wall": wall, "swd": float(np.mean(quality.swd(samples, faces))),
+            "diversity": quality.diversity(samples), "nearest": float(quality.nearest_distances(samples, faces).min()),
+            "sheet": sheet}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--minutes", type=float, default=10.0, help="training budget per recipe")
+    parser.add_argument("--pretrain-minutes", type=float, default=10.0, help="base model budget per recipe")
+    parser.add_argument("--image-size", type=int, default=64)
+    parser.add_argument("--sheets", type=Path, help="folder for contact sheets (default: a temporary one)")
+    parser.add_argument("--quick", action="store_true", help="5 s per recipe at 32×32: proves the benchmark runs")
+    args = parser.parse_args()
+    from devface_core import quality
+
+    seconds, pretrain_seconds, size = ((3.0, 3.0, 32) if args.quick else
+                                       (args.minutes * 60, args.pretrain_minutes * 60, args.image_size))
+    sheets = args.sheets or Path(tempfile.mkdtemp(prefix="devface-quality-"))
+    faces = liked_faces(size)
+    base_faces, user_faces = faces[:40], faces[40:]
+    print(common.machine_line())
+    print(f"user: {len(user_faces)} liked faces at {size}², {seconds:.0f} s of training per row; base: "
+          f"{len(base_faces)} other faces. User's own set: diversity {quality.diversity(user_faces):.3f}; "
+          f"SWD of the 40 base faces against it {np.mean(quality.swd(base_faces, user_faces)):.1f}; "
+          f"near-copy limit {quality.near_copy_limit(user_faces):.3f}")
+    print(f"{'recipe':<36} {'steps':>6} {'wall s':>7} {'SWD':>7} {'diversity':>10} {'nearest':>8}  contact sheet")
+    for name in RECIPES:
+        _print_row(name, train_recipe(name, user_faces, seconds, sheets))
+    for name in list(RECIPES)[1:]:
+        base = sheets / f"base-{name.split(' ')[0]}"
+        steps, wall = pretrain_base(name, base_faces, pretrain_seconds, base)
+        _print_row(f"{name} from base ({steps} steps, {wall:.0f} s)",
+                   train_recipe(name, user_faces, seconds, sheets, base))
+
+
+def _print_row(label: str, row: dict) -> None:
+    print(f"{label:<36} {row['steps']:>6} {row['wall']:>7.0f} {row['swd']:>7.1f} {row['diversity']:>10.3f} "
+          f"{row['nearest']:>8.3f}  {row['sheet']}")
+
+
+if __name__ == "__main__":
+    main()

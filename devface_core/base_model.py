@@ -1,0 +1,94 @@
+"""A shared base model: pretrain once on every user's likes, then fine-tune per user from it.
+
+A base is a folder: `generator.weights.h5`, `discriminator.weights.h5`, `sampler.weights.h5` (the weight
+average, or the generator again) and `settings.json` (what the weights fit). Each file is written beside
+its final name and renamed into place, so a base being rewritten is never read half-written.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterable
+
+import attrs
+import numpy as np
+
+from devface_core.config import Config
+from devface_core.dataset import load_training_set
+from devface_core.errors import ConfigError, NoImagesError
+from devface_core.protocols import ImageSource
+from devface_core.atomic import write_atomically
+
+if TYPE_CHECKING:
+    from devface_core.gan.trainer import Trainer
+
+BASE_SETTINGS = ("architecture", "image_size", "z_dim", "precision")
+WEIGHT_FILES = ("generator", "discriminator", "sampler")
+
+
+@attrs.frozen
+class PretrainReport:
+    """What pretraining used and where the base went."""
+
+    users: tuple[str, ...]
+    images_used: int
+    images_skipped: int
+    steps: int
+    base: str
+    config: dict
+
+    def to_dict(self) -> dict:
+        """The report as plain JSON-ready data."""
+        return attrs.asdict(self)
+
+
+def save_base(trainer: "Trainer", folder: str | Path) -> Path:
+    """Write the trainer's models and settings as a base in `folder`."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    models = {"generator": trainer.generator, "discriminator": trainer.discriminator, "sampler": trainer.sampler}
+    for name, model in models.items():
+        temporary = folder / f".{name}.{os.getpid()}.weights.h5"
+        model.save_weights(temporary)
+        os.replace(temporary, folder / f"{name}.weights.h5")
+    settings = {name: trainer.config.to_dict()[name] for name in BASE_SETTINGS}
+    write_atomically(folder / "settings.json", json.dumps(settings, sort_keys=True).encode())
+    return folder
+
+
+def load_base(trainer: "Trainer", folder: str | Path) -> None:
+    """Start the trainer from a base: same architecture, size, noise size and precision, or ConfigError."""
+    folder = Path(folder)
+    try:
+        saved = json.loads((folder / "settings.json").read_text())
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"init_from {folder}: not a devface base model ({exc})") from None
+    current = {name: trainer.config.to_dict()[name] for name in BASE_SETTINGS}
+    changed = [f"{name} {saved.get(name)!r} (this run: {current[name]!r})" for name in BASE_SETTINGS
+               if saved.get(name) != current[name]]
+    if changed:
+        raise ConfigError(f"init_from {folder}: the base was trained with {'; '.join(changed)}")
+    trainer.generator.load_weights(folder / "generator.weights.h5")
+    trainer.discriminator.load_weights(folder / "discriminator.weights.h5")
+    if trainer.ema_generator is not None:
+        trainer.ema_generator.load_weights(folder / "sampler.weights.h5")
+
+
+def pretrain(source: ImageSource, user_ids: Iterable[str], config: Config, out: str | Path,
+             progress=None) -> PretrainReport:
+    """Train one model on the liked images of all `user_ids` together and save it as a base in `out`."""
+    from devface_core.gan.trainer import Trainer  # TensorFlow loads only when training starts
+
+    users = tuple(user_ids)
+    sets = [load_training_set(source, user_id, config) for user_id in users]
+    images = np.concatenate([s.images for s in sets]) if sets else np.zeros((0,))
+    if len(images) == 0:
+        raise NoImagesError(f"pretrain: no usable liked images for {len(users)} users")
+    trainer = Trainer(attrs.evolve(config, init_from=None))
+    for _ in trainer.train(images, progress):
+        pass
+    save_base(trainer, out)
+    return PretrainReport(users, len(images), sum(len(s.skipped) for s in sets), trainer.steps_done,
+                          str(Path(out)), config.to_dict())

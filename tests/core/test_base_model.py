@@ -1,0 +1,71 @@
+"""A shared base model: pretrain on every user's likes, then fine-tune one user from it."""
+
+from __future__ import annotations
+
+import json
+
+import attrs
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from devface_adapters.cli import main, run_command
+from devface_adapters.memory import MemoryAdapter
+from devface_core.base_model import load_base, pretrain, save_base
+from devface_core.errors import ConfigError
+from devface_core.gan.trainer import Trainer
+from tests.helpers.images import face_like
+
+TINY = ["--epochs", "1", "--image-size", "16", "--batch-size", "4", "--z-dim", "8"]
+
+
+@pytest.fixture
+def likes(tmp_path):
+    for user in ("ann", "bob", "cy"):
+        (tmp_path / "likes" / user).mkdir(parents=True)
+        for index in range(3):
+            (tmp_path / "likes" / user / f"{index}.png").write_bytes(face_like(index + 10 * len(user), 16))
+    return tmp_path / "likes"
+
+
+def test_pretrain_uses_every_user_and_a_run_fine_tunes_from_the_base(likes, tmp_path):
+    result = CliRunner().invoke(main, ["pretrain", "--source", f"dir:{likes}", "--out", str(tmp_path / "base"),
+                                       "--ema", "0.9", *TINY, "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["users"] == ["ann", "bob", "cy"] and report["images_used"] == 9
+    assert sorted(p.name for p in (tmp_path / "base").iterdir()) == [
+        "discriminator.weights.h5", "generator.weights.h5", "sampler.weights.h5", "settings.json"]
+    result = CliRunner().invoke(run_command, ["--source", f"dir:{likes}", "--sink", "memory:base-test",
+                                              "--user", "ann", "--init-from", str(tmp_path / "base"), *TINY])
+    assert result.exit_code == 0, result.output
+    assert MemoryAdapter(space="base-test").space.published("ann") is not None
+
+
+def test_fine_tuning_starts_from_the_base_weights(tiny_config, tmp_path):
+    images = np.random.default_rng(0).integers(0, 255, (8, 32, 32, 3), dtype=np.uint8)
+    base_trainer = Trainer(attrs.evolve(tiny_config, epochs=1, ema=0.9, seed=5))
+    list(base_trainer.train(images))
+    save_base(base_trainer, tmp_path / "base")
+    tuned = Trainer(attrs.evolve(tiny_config, ema=0.9, init_from=str(tmp_path / "base")))
+    for loaded, saved in zip(tuned.generator.get_weights(), base_trainer.generator.get_weights()):
+        assert np.array_equal(loaded, saved)
+    for loaded, saved in zip(tuned.sampler.get_weights(), base_trainer.sampler.get_weights()):
+        assert np.array_equal(loaded, saved)
+
+
+def test_a_base_of_another_size_is_refused_with_what_differs(tiny_config, tmp_path):
+    save_base(Trainer(tiny_config), tmp_path / "base")
+    with pytest.raises(ConfigError, match=r"image_size 32 \(this run: 48\)"):
+        Trainer(attrs.evolve(tiny_config, image_size=48, init_from=str(tmp_path / "base")))
+    with pytest.raises(ConfigError, match="not a devface base model"):
+        load_base(Trainer(tiny_config), tmp_path / "nowhere")
+
+
+def test_pretrain_names_users_explicitly_when_the_source_cannot_list_them(tiny_config, tmp_path):
+    store = MemoryAdapter(space="pretrain-users")
+    for user in ("a", "b"):
+        store.add(user, face_like(1, 32), "1.png")
+    assert store.users() == ["a", "b"]
+    report = pretrain(store, ["b"], attrs.evolve(tiny_config, epochs=1), tmp_path / "base")
+    assert report.users == ("b",) and report.images_used == 1

@@ -1,0 +1,88 @@
+"""The few-image recipe: the `fast` architecture, DiffAugment, flips, the weight average, contact sheets."""
+
+from __future__ import annotations
+
+import attrs
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from devface_core.config import load_config
+from devface_core.contact_sheet import contact_sheet
+from devface_core.errors import ConfigError
+from devface_core.gan import augment
+from devface_core.gan.trainer import Trainer
+from devface_core.types import Snapshot
+
+
+@pytest.fixture
+def images():
+    return np.random.default_rng(0).integers(0, 255, (8, 32, 32, 3), dtype=np.uint8)
+
+
+def test_translation_moves_content_and_fills_with_zeros():
+    image = tf.ones((64, 16, 16, 3))
+    shifted = augment.translation(image, tf.random.Generator.from_seed(1)).numpy()
+    zero_rows = (shifted == 0).all(axis=(2, 3)).sum(axis=1)
+    assert shifted.shape == (64, 16, 16, 3)
+    assert 0 < zero_rows.max() <= 2 and (zero_rows == 0).any()  # up to 1/8 of 16 px, sometimes no shift
+
+
+def test_cutout_zeroes_a_square_of_half_the_side():
+    cut = augment.cutout(tf.ones((16, 16, 16, 3)), tf.random.Generator.from_seed(2)).numpy()
+    zeroed = (cut[..., 0] == 0).sum(axis=(1, 2))
+    assert zeroed.max() <= 8 * 8 and zeroed.max() >= 7 * 7
+
+
+def test_augmentation_is_differentiable_and_seeded():
+    images = tf.Variable(tf.random.stateless_uniform((4, 16, 16, 3), (1, 2), -1, 1))
+    policy = "color,translation,cutout"
+    with tf.GradientTape() as tape:
+        out = augment.diff_augment(images, policy, tf.random.Generator.from_seed(3))
+        total = tf.reduce_sum(out)
+    assert np.abs(tape.gradient(total, images).numpy()).sum() > 0
+    again = augment.diff_augment(images, policy, tf.random.Generator.from_seed(3))
+    assert np.array_equal(out.numpy(), again.numpy())
+
+
+def test_unknown_augmentation_is_a_config_error():
+    with pytest.raises(ConfigError, match="unknown augmentation zoom"):
+        load_config(overrides={"augment": "color,zoom"})
+    assert load_config(overrides={"augment": "none"}).augment == ""
+
+
+def test_ema_with_warm_up_leaves_its_random_start_at_once(tiny_config, images):
+    trainer = Trainer(attrs.evolve(tiny_config, ema=0.999, epochs=1))
+    start = [w.copy() for w in trainer.ema_generator.get_weights()]
+    list(trainer.train(images))  # 2 steps: decay (1+t)/(10+t) is about 0.2, not 0.999
+    moved = [np.abs(a - b).max() for a, b in zip(start, trainer.ema_generator.get_weights())]
+    weights_moved = [np.abs(a - b).max() for a, b in zip(start, trainer.generator.get_weights())]
+    assert max(moved) > 0.3 * max(weights_moved)
+    assert trainer.sampler is trainer.ema_generator
+
+
+@pytest.mark.parametrize("architecture", ["fast", "seed"])
+def test_every_architecture_trains_with_the_full_recipe_and_resumes_exactly(
+        tiny_config, images, tmp_path, architecture):
+    config = attrs.evolve(tiny_config, architecture=architecture, augment="color,translation,cutout",
+                          mirror=True, ema=0.99, epochs=2, checkpoint_dir=str(tmp_path))
+    straight = list(Trainer(config, tmp_path / "a").train(images))
+    list(Trainer(attrs.evolve(config, epochs=1), tmp_path / "b").train(images))
+    resumed = list(Trainer(attrs.evolve(config, resume=True), tmp_path / "b").train(images))
+    assert straight[-1].images.shape == (2, 32, 32, 3)
+    assert np.array_equal(straight[-1].images, resumed[-1].images)
+
+
+def test_fast_generator_has_no_transposed_convolutions_and_the_discriminator_no_batch_norm(tiny_config):
+    trainer = Trainer(attrs.evolve(tiny_config, architecture="fast"))
+    assert not [layer for layer in trainer.generator.layers if "transpose" in type(layer).__name__.lower()]
+    assert not [layer for layer in trainer.discriminator.layers if "BatchNormalization" in type(layer).__name__]
+    assert any(type(layer).__name__ == "SpectralNormalization" for layer in trainer.discriminator.layers)
+
+
+def test_contact_sheet_has_a_row_per_snapshot_and_a_column_per_sample():
+    snapshots = [Snapshot(epoch=e, images=np.full((3, 8, 8, 3), e, np.uint8)) for e in (20, 10)]
+    sheet = np.asarray(contact_sheet(snapshots))
+    assert sheet.shape == (2 + 2 * 10, 56 + 3 * 10 + 2, 3)
+    assert sheet[2 + 4, 56 + 2 + 4].tolist() == [10, 10, 10]  # oldest epoch first
+    assert sheet[12 + 4, 56 + 2 + 4].tolist() == [20, 20, 20]
