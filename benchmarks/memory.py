@@ -19,8 +19,11 @@ UINT8_BYTES = 128 * 128 * 3
 
 def measure(schema: str) -> None:
     """Child process: one full pipeline run; print baseline and peak RSS (KiB) and images used."""
+    import importlib
+
     import psycopg2
-    import tensorflow  # noqa: F401  (a run imports it anyway; keep it out of the growth)
+
+    importlib.import_module("tensorflow")  # a run imports it anyway; keep it out of the growth
 
     from devface_adapters.memory import MemoryAdapter
     from devface_adapters.postgres import PostgresAdapter

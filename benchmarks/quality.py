@@ -27,7 +27,10 @@ RECIPES = {
                                  "ema": 0.999},
     "fast + DiffAugment + EMA": {"architecture": "fast", "augment": "color,translation,cutout", "mirror": True,
                                  "ema": 0.999, "batch_size": 16},
+    "fast + ADA + EMA": {"architecture": "fast", "augment": "color,translation,cutout", "ada_target": 0.6,
+                         "mirror": True, "ema": 0.999, "batch_size": 16},
 }
+FINE_TUNED = ("seed + DiffAugment + EMA", "fast + DiffAugment + EMA")
 
 
 def liked_faces(size: int) -> np.ndarray:
@@ -98,7 +101,7 @@ def main() -> None:
     print(f"{'recipe':<36} {'steps':>6} {'wall s':>7} {'SWD':>7} {'diversity':>10} {'nearest':>8}  contact sheet")
     for name in RECIPES:
         _print_row(name, train_recipe(name, user_faces, seconds, sheets))
-    for name in list(RECIPES)[1:]:
+    for name in FINE_TUNED:
         base = sheets / f"base-{name.split(' ')[0]}"
         steps, wall = pretrain_base(name, base_faces, pretrain_seconds, base)
         _print_row(f"{name} from base ({steps} steps, {wall:.0f} s)",

@@ -111,6 +111,8 @@ def training_options(command):
         click.option("--fit", type=click.Choice(["crop", "pad", "stretch"]), help="How images become square."),
         click.option("--architecture", type=click.Choice(["seed", "fast"]), help="GAN architecture."),
         click.option("--augment", help="DiffAugment policy: color,translation,cutout ('none': off)."),
+        click.option("--ada-target", type=float,
+                     help="Adaptive augmentation: target E[sign D(real)], e.g. 0.6 (0: fixed strength)."),
         click.option("--mirror/--no-mirror", default=None, help="Random left-right flips of the liked images."),
         click.option("--ema", type=float, help="Generator weight average decay, e.g. 0.999 (0: off)."),
         click.option("--init-from", type=click.Path(file_okay=False), help="Fine-tune from a base model folder."),

@@ -131,6 +131,7 @@ class Config:
     seed: int = _int_field(0, minimum=0)
     architecture: str = _choice_field("seed", ARCHITECTURES)
     augment: str = attrs.field(default="", converter=_to_policy)  # DiffAugment policy, e.g. color,translation
+    ada_target: float = attrs.field(default=0.0, converter=_to_float, validator=_fraction)  # 0: fixed; 0.6: ADA
     mirror: bool = attrs.field(default=False, converter=_to_bool)  # random horizontal flips of the liked images
     ema: float = attrs.field(default=0.0, converter=_to_float, validator=_fraction)  # G weight average; 0: off
     precision: str = _choice_field("float32", PRECISIONS)  # mixed_bfloat16: faster on CPUs with bf16 units

@@ -10,11 +10,26 @@ from __future__ import annotations
 
 import tensorflow as tf
 
-def diff_augment(images: tf.Tensor, policy: str, rng: tf.random.Generator) -> tf.Tensor:
-    """Apply each augmentation named in a Config policy ('color,translation,…') in turn."""
+def diff_augment(images: tf.Tensor, policy: str, rng: tf.random.Generator,
+                 probability: tf.Tensor | None = None) -> tf.Tensor:
+    """Apply each augmentation named in a Config policy ('color,translation,…') in turn: to every image,
+    or, given a `probability` (adaptive augmentation), to each image with that probability."""
     for name in filter(None, policy.split(",")):
-        images = AUGMENTATIONS[name](images, rng)
+        augmented = AUGMENTATIONS[name](images, rng)
+        if probability is None:
+            images = augmented
+        else:
+            chosen = rng.uniform([tf.shape(images)[0], 1, 1, 1]) < probability
+            images = tf.where(chosen, augmented, images)
     return images
+
+
+def adapted_probability(probability: tf.Tensor, real_sign: tf.Tensor, target: float, batch: int,
+                        images_to_saturate: int) -> tf.Tensor:
+    """StyleGAN2-ADA's rule: raise p while the discriminator is too sure of the reals (E[sign D(real)]
+    above `target`), lower it otherwise, so that p could go from 0 to 1 within `images_to_saturate`."""
+    step = tf.sign(real_sign - target) * batch / images_to_saturate
+    return tf.clip_by_value(probability + step, 0.0, 1.0)
 
 
 def color(images: tf.Tensor, rng: tf.random.Generator) -> tf.Tensor:

@@ -19,7 +19,7 @@ import tensorflow as tf
 
 from devface_core.base_model import load_base
 from devface_core.config import Config
-from devface_core.gan.augment import diff_augment, random_flip
+from devface_core.gan.augment import adapted_probability, diff_augment, random_flip
 from devface_core.gan.checkpoints import TrainingCheckpoints
 from devface_core.gan.models import build_models
 from devface_core.types import Progress, Snapshot
@@ -27,6 +27,9 @@ from devface_core.types import Progress, Snapshot
 logger = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[Progress], None]
+# ADA's speed: p may go from 0 to 1 within this many real images. StyleGAN2-ADA uses 500k; a CPU run
+# sees about 100k images in ten minutes, so this is scaled down for p to matter within a run.
+ADA_IMAGES_TO_SATURATE = 20_000
 
 
 def to_pixels(images: tf.Tensor) -> np.ndarray:
@@ -86,6 +89,8 @@ class Trainer:
         self.g_optimizer.build(self.generator.trainable_variables)
         self.d_optimizer.build(self.discriminator.trainable_variables)
         self._d_loss, self._g_loss = LOSSES[config.architecture]
+        # Adaptive augmentation starts at p = 0 and earns its strength from the discriminator's overfitting.
+        self.augment_probability = tf.Variable(0.0 if config.ada_target else 1.0, trainable=False)
         self.ema_generator = self._ema_copy() if config.ema else None
         # What snapshots and the published face come from: the weight average when there is one.
         self.sampler = self.ema_generator or self.generator
@@ -113,6 +118,7 @@ class Trainer:
             g_optimizer=[v.value for v in self.g_optimizer.variables],
             d_optimizer=[v.value for v in self.d_optimizer.variables],
             ema_generator=[v.value for v in self.ema_generator.variables] if self.ema_generator else [],
+            augment_probability=self.augment_probability,
             rng=self._rng,
             progress=self._progress,
         )
@@ -216,10 +222,16 @@ class Trainer:
         if self.ema_generator is not None:
             self._update_ema()
         real_sign = tf.reduce_mean(tf.sign(tf.cast(real_logits, tf.float32)))
-        return {"d_loss": d_loss, "g_loss": g_loss, "d_real": real_sign}
+        if self.config.ada_target:
+            self.augment_probability.assign(adapted_probability(
+                self.augment_probability, real_sign, self.config.ada_target, batch, ADA_IMAGES_TO_SATURATE))
+        return {"d_loss": d_loss, "g_loss": g_loss, "d_real": real_sign, "augment_p": self.augment_probability + 0.0}
 
     def _augmented(self, images: tf.Tensor) -> tf.Tensor:
-        return diff_augment(images, self.config.augment, self._rng) if self.config.augment else images
+        if not self.config.augment:
+            return images
+        probability = self.augment_probability if self.config.ada_target else None
+        return diff_augment(images, self.config.augment, self._rng, probability)
 
     def _discriminator_step(self, real: tf.Tensor, fake: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
         with tf.GradientTape() as tape:

@@ -86,3 +86,31 @@ def test_contact_sheet_has_a_row_per_snapshot_and_a_column_per_sample():
     assert sheet.shape == (2 + 2 * 10, 56 + 3 * 10 + 2, 3)
     assert sheet[2 + 4, 56 + 2 + 4].tolist() == [10, 10, 10]  # oldest epoch first
     assert sheet[12 + 4, 56 + 2 + 4].tolist() == [20, 20, 20]
+
+
+def test_adaptive_augmentation_rises_only_while_the_discriminator_overfits():
+    p = tf.constant(0.5)
+    assert float(augment.adapted_probability(p, tf.constant(0.9), 0.6, 16, 1600)) == pytest.approx(0.51)
+    assert float(augment.adapted_probability(p, tf.constant(0.2), 0.6, 16, 1600)) == pytest.approx(0.49)
+    assert float(augment.adapted_probability(tf.constant(0.0), tf.constant(-1.0), 0.6, 16, 1600)) == 0.0
+
+
+def test_probability_zero_leaves_images_alone_and_one_augments_every_image():
+    images = tf.ones((8, 16, 16, 3))
+    untouched = augment.diff_augment(images, "cutout", tf.random.Generator.from_seed(4), tf.constant(0.0))
+    every = augment.diff_augment(images, "cutout", tf.random.Generator.from_seed(4), tf.constant(1.0))
+    assert np.array_equal(untouched.numpy(), images.numpy())
+    assert ((every.numpy() == 0).reshape(8, -1).any(axis=1)).all()
+
+
+def test_ada_probability_starts_at_zero_moves_during_training_and_is_checkpointed(tiny_config, images, tmp_path):
+    config = attrs.evolve(tiny_config, augment="color,translation,cutout", ada_target=0.6, epochs=10,
+                          sample_every=5, checkpoint_dir=str(tmp_path))
+    trainer = Trainer(config, tmp_path / "u")
+    assert float(trainer.augment_probability) == 0.0
+    snapshots = list(trainer.train(images))
+    assert float(trainer.augment_probability) == snapshots[-1].losses["augment_p"]
+    assert float(trainer.augment_probability) > 0.0  # D soon tells 8 un-augmented images from fakes
+    resumed = Trainer(attrs.evolve(config, resume=True), tmp_path / "u")
+    list(resumed.train(images))
+    assert float(resumed.augment_probability) == float(trainer.augment_probability)

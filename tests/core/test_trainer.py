@@ -23,7 +23,7 @@ def test_snapshots_come_every_sample_every_epochs_plus_the_last(tiny_config, dat
     assert [s.epoch for s in snapshots] == [2, 4, 5]
     for snapshot in snapshots:
         assert snapshot.images.shape == (2, 32, 32, 3) and snapshot.images.dtype == np.uint8
-        assert set(snapshot.losses) == {"d_loss", "g_loss", "d_real"}
+        assert set(snapshot.losses) == {"d_loss", "g_loss", "d_real", "augment_p"}
 
 
 def test_an_epoch_is_one_pass_over_the_images(tiny_config, dataset):
