@@ -4,8 +4,8 @@ Run: python benchmarks/ingest.py [--rows 1000,10000] [--quick]
 One user's likes are 128×128 demo faces stored as data URLs. Each path runs in a fresh process, timed from
 the query to a training-ready array: devface streams rows through a named cursor and decodes them into a
 uint8 buffer; the original fetched every row, wrote PNG files, resized them into more PNG files and loaded
-those into float32. Peak RSS is above the process's baseline (imports done, connected). Each path runs twice, alternating, and
-the faster run is shown (once with --quick).
+those into float32. Peak RSS is above the process's baseline (imports done, connected).
+Each path runs twice, alternating, and the faster run is shown (once with --quick).
 """
 
 from __future__ import annotations
@@ -62,6 +62,8 @@ def measure(path: str, schema: str) -> None:
     from PIL import Image
 
     Image.init()  # Pillow registers its format plugins on first use; neither path is charged for that
+    tensorflow = importlib.import_module("tensorflow")
+    tensorflow.config.list_physical_devices("GPU")  # TensorFlow's device set-up, paid by any training run
     psycopg2.connect(common.DSN).close()
     baseline = common.peak_rss_kib()
     started = time.perf_counter()

@@ -79,8 +79,11 @@ def swd(generated: np.ndarray, real: np.ndarray | list[np.ndarray], seed: int = 
     return distances
 
 
-def sample_scores(samples: np.ndarray, real: np.ndarray, seed: int = 0) -> list[float]:
-    """Mean-over-levels SWD of each sample alone against the liked set: lower is more realistic."""
+def sample_scores(samples: np.ndarray, real: np.ndarray, seed: int = 0, reference: int = 256) -> list[float]:
+    """Mean-over-levels SWD of each sample alone against the liked set: lower is more realistic.
+    At most `reference` liked images (a seeded sample) stand for the set, which bounds memory."""
+    if len(real) > reference:
+        real = real[np.sort(np.random.default_rng(seed).permutation(len(real))[:reference])]
     real_levels = laplacian_pyramid(real)
     return [float(np.mean(swd(sample[None], real_levels, seed))) for sample in samples]
 
@@ -132,7 +135,7 @@ def diversity(images: np.ndarray, pairs: int = 200, seed: int = 0) -> float:
 
 
 def _small(images: np.ndarray) -> np.ndarray:
-    """Images averaged down to about 32×32, in [0, 1], flattened for distances."""
+    """Images averaged down to about 32×32, in [0, 1], flattened for distances (float32)."""
     factor = max(1, images.shape[1] // COMPARE_SIDE)
     side = images.shape[1] // factor * factor
     pooled = images[:, :side, :side].astype(np.float32).reshape(
@@ -140,20 +143,31 @@ def _small(images: np.ndarray) -> np.ndarray:
     return pooled.reshape(len(images), -1) / 255.0
 
 
-def nearest_distances(samples: np.ndarray, liked: np.ndarray) -> np.ndarray:
-    """RMS distance from each sample to its nearest liked image (both at about 32×32, in [0, 1])."""
-    a, b = _small(samples), _small(liked)
-    squared = (a**2).sum(1)[:, None] + (b**2).sum(1)[None, :] - 2 * a @ b.T
-    return np.sqrt(np.maximum(squared, 0.0).min(axis=1) / a.shape[1])
+def _squared_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.maximum((a**2).sum(1)[:, None] + (b**2).sum(1)[None, :] - 2 * a @ b.T, 0.0)
 
 
-def near_copy_limit(liked: np.ndarray) -> float:
+def nearest_distances(samples: np.ndarray, liked: np.ndarray, chunk: int = 256) -> np.ndarray:
+    """RMS distance from each sample to its nearest liked image (both at about 32×32, in [0, 1]).
+
+    The liked images are compared a chunk at a time, so a user with 10 000 likes costs no more memory
+    than one with 256 (the selection must not undo the dataset's uint8 economy)."""
+    small = _small(samples)
+    best = np.full(len(samples), np.inf, dtype=np.float64)
+    for start in range(0, len(liked), chunk):
+        best = np.minimum(best, _squared_distances(small, _small(liked[start : start + chunk])).min(axis=1))
+    return np.sqrt(best / small.shape[1])
+
+
+def near_copy_limit(liked: np.ndarray, sample: int = 256, seed: int = 0) -> float:
     """The distance under which a sample counts as a copy of a liked image: a fraction of the median
-    distance between each liked image and its nearest other liked image."""
+    distance between a liked image and its nearest other liked image (measured on at most `sample` of
+    them; fewer neighbours only make the limit stricter)."""
     if len(liked) < 2:
         return NEAR_COPY_FLOOR
-    small = _small(liked)
-    squared = (small**2).sum(1)[:, None] + (small**2).sum(1)[None, :] - 2 * small @ small.T
+    chosen = np.random.default_rng(seed).permutation(len(liked))[:sample]
+    small = _small(liked[np.sort(chosen)])
+    squared = _squared_distances(small, small)
     np.fill_diagonal(squared, np.inf)
-    typical = float(np.median(np.sqrt(np.maximum(squared.min(axis=1), 0.0) / small.shape[1])))
+    typical = float(np.median(np.sqrt(squared.min(axis=1) / small.shape[1])))
     return max(NEAR_COPY_FLOOR, NEAR_COPY_FRACTION * typical)

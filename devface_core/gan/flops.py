@@ -29,11 +29,11 @@ def model_macs(model: keras.Model) -> int:
     return sum(layer_macs(layer) for layer in model.layers)
 
 
-def train_step_flops(generator: keras.Model, discriminator: keras.Model, batch: int) -> int:
+def train_step_flops(generator: keras.Model, discriminator: keras.Model, batch: int, generator_passes: int = 3) -> int:
     """Approximate FLOPs of one GAN step (D on real and fake, then G through D), 2 FLOPs per MAC.
 
     A backward pass costs about twice its forward pass. G runs forward once for both updates and backward
     once (3·G); D runs forward and backward on the real and the fake batch, then forward and backward
-    (to its input) on the fake for G's loss (9·D).
+    (to its input) on the fake for G's loss (9·D). The original loop ran G forward twice (4·G).
     """
-    return 2 * batch * (3 * model_macs(generator) + 9 * model_macs(discriminator))
+    return 2 * batch * (generator_passes * model_macs(generator) + 9 * model_macs(discriminator))
