@@ -87,10 +87,18 @@ def decode_image(data: bytes | str, key: str, max_pixels: int = DEFAULT_MAX_PIXE
     image = _open_checked(encoded, key, max_pixels)
     try:
         image.load()
-        image = ImageOps.exif_transpose(image)
+        if _may_be_rotated(image):
+            image = ImageOps.exif_transpose(image)
         return to_rgb(image)
     except (OSError, SyntaxError, ValueError) as exc:
         raise InvalidImageError(key, f"not an image ({_short(exc)})") from None
+
+
+def _may_be_rotated(image: Image.Image) -> bool:
+    """False when the image surely has no EXIF orientation: parsing EXIF costs more than decoding a small
+    PNG, and most liked images have none. TIFF keeps orientation among its own tags, so it is always read."""
+    exif = image.info.get("exif")
+    return image.format == "TIFF" or bool(exif) and (b"\x12\x01" in exif or b"\x01\x12" in exif)
 
 
 def check_png_checksums(encoded: bytes, key: str) -> None:
