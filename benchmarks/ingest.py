@@ -62,8 +62,6 @@ def measure(path: str, schema: str) -> None:
     from PIL import Image
 
     Image.init()  # Pillow registers its format plugins on first use; neither path is charged for that
-    tensorflow = importlib.import_module("tensorflow")
-    tensorflow.config.list_physical_devices("GPU")  # TensorFlow's device set-up, paid by any training run
     psycopg2.connect(common.DSN).close()
     baseline = common.peak_rss_kib()
     started = time.perf_counter()
