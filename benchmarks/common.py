@@ -35,13 +35,15 @@ def peak_rss_kib() -> int:
 
 
 def demo_face_pngs() -> list[bytes]:
-    """The 128×128 demo faces from ../shared/data, or one synthetic 128×128 RGBA PNG if absent."""
+    """The 50 demo faces (128×128) from ../shared/data, or, where that folder is absent, 50 synthetic
+    faces drawn by devface's demo source, so every benchmark still runs."""
     files = sorted(DEMO_FACES.glob("*.png"))
     if files:
         return [file.read_bytes() for file in files]
-    from tests.helpers.images import rgba_png
+    from devface_adapters.demo import DemoAdapter
+    from devface_core.imaging import image_bytes
 
-    return [rgba_png()]
+    return [image_bytes(image.data, image.key) for image in DemoAdapter(count="50").iter_images("benchmark")]
 
 
 def demo_face_data_urls() -> list[str]:
