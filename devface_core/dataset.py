@@ -43,7 +43,7 @@ def load_training_set(source: ImageSource, user_id: str, config: Config) -> Trai
     buffer = ImageBuffer(config.image_size, config.max_images)
     skipped: list[SkippedImage] = []
     read = 0
-    for _key, outcome in decoded_in_order(source.iter_images(user_id), config):
+    for outcome in decoded_in_order(source.iter_images(user_id), config):
         if buffer.count >= config.max_images:
             logger.warning("user %r: more than %d images, the rest are not used", user_id, config.max_images)
             break
@@ -59,8 +59,8 @@ def load_training_set(source: ImageSource, user_id: str, config: Config) -> Trai
 Outcome = np.ndarray | InvalidImageError
 
 
-def decoded_in_order(liked: Iterable[SourceImage], config: Config) -> Iterator[tuple[str, Outcome]]:
-    """(key, pixels or the reason it is unusable) per image, in source order, decoded by a thread pool.
+def decoded_in_order(liked: Iterable[SourceImage], config: Config) -> Iterator[Outcome]:
+    """Pixels, or the InvalidImageError (carrying its key) that says why not, per image, in source order, decoded by a thread pool.
 
     Pillow releases the GIL while it decodes, so threads overlap decoding with each other and with the
     source's I/O. Work goes out in small chunks (fewer hand-offs between threads) and at most
@@ -106,8 +106,8 @@ def _pixels_or_reason(liked: SourceImage, config: Config) -> Outcome:
         return exc
 
 
-def _decode_chunk(chunk: list[SourceImage], config: Config) -> list[tuple[str, Outcome]]:
-    return [(image.key, _pixels_or_reason(image, config)) for image in chunk]
+def _decode_chunk(chunk: list[SourceImage], config: Config) -> list[Outcome]:
+    return [_pixels_or_reason(image, config) for image in chunk]
 
 
 class ImageBuffer:
