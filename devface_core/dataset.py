@@ -11,10 +11,11 @@ from typing import Iterable, Iterator
 
 import attrs
 import numpy as np
+from PIL import Image
 
 from devface_core.config import Config
 from devface_core.errors import InvalidImageError
-from devface_core.imaging import decode_image, fit_image, to_array
+from devface_core.imaging import decode_pixels, fit_image, to_array
 from devface_core.protocols import ImageSource
 from devface_core.types import SkippedImage, SourceImage
 
@@ -34,8 +35,10 @@ def training_pixels(liked: SourceImage, config: Config) -> np.ndarray:
     """One liked image as (S, S, 3) uint8, or InvalidImageError naming its key."""
     if len(liked.data) > config.max_image_bytes:
         raise InvalidImageError(liked.key, f"image data larger than {config.max_image_bytes} bytes")
-    image = decode_image(liked.data, liked.key, max_pixels=config.max_pixels)
-    return to_array(fit_image(image, config.image_size, config.fit))
+    pixels = decode_pixels(liked.data, liked.key, max_pixels=config.max_pixels)
+    if pixels.shape[:2] == (config.image_size, config.image_size):
+        return pixels  # every fit mode leaves an image of the training size as it is
+    return to_array(fit_image(Image.fromarray(pixels, "RGB"), config.image_size, config.fit))
 
 
 def load_training_set(source: ImageSource, user_id: str, config: Config) -> TrainingSet:

@@ -9,16 +9,14 @@ import base64
 import binascii
 import io
 import re
-import struct
-import zlib
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from devface_core.errors import ConfigError, InvalidImageError
+from devface_core.pngfast import PNG_SIGNATURE, plain_png_image, png_chunks
 
 FIT_MODES = ("crop", "pad", "stretch")
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 DEFAULT_MAX_PIXELS = 40_000_000
 WHITE = (255, 255, 255)
 _DATA_URL = re.compile(r"^data:(?P<mime>[^;,]*)(?P<params>(;[^;,]*)*),(?P<payload>.*)$", re.DOTALL)
@@ -83,7 +81,7 @@ def decode_image(data: bytes | str, key: str, max_pixels: int = DEFAULT_MAX_PIXE
     if not encoded:
         raise InvalidImageError(key, "empty image data")
     if encoded.startswith(PNG_SIGNATURE):
-        check_png_checksums(encoded, key)
+        png_chunks(encoded, key)
     image = _open_checked(encoded, key, max_pixels)
     try:
         image.load()
@@ -94,28 +92,21 @@ def decode_image(data: bytes | str, key: str, max_pixels: int = DEFAULT_MAX_PIXE
         raise InvalidImageError(key, f"not an image ({_short(exc)})") from None
 
 
+def decode_pixels(data: bytes | str, key: str, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
+    """Decode stored image data to upright (H, W, 3) uint8 RGB pixels, or raise InvalidImageError naming `key`."""
+    encoded = image_bytes(data, key)
+    if encoded.startswith(PNG_SIGNATURE):
+        image = plain_png_image(encoded, key, max_pixels)
+        if image is not None:
+            return to_array(to_rgb(image))
+    return to_array(decode_image(encoded, key, max_pixels))
+
+
 def _may_be_rotated(image: Image.Image) -> bool:
     """False when the image surely has no EXIF orientation: parsing EXIF costs more than decoding a small
     PNG, and most liked images have none. TIFF keeps orientation among its own tags, so it is always read."""
     exif = image.info.get("exif")
     return image.format == "TIFF" or bool(exif) and (b"\x12\x01" in exif or b"\x01\x12" in exif)
-
-
-def check_png_checksums(encoded: bytes, key: str) -> None:
-    """Refuse a PNG with a chunk whose CRC is wrong: Pillow does not check pixel data, so a flipped bit in
-    storage would otherwise train silently. A truncated last chunk is left for the decoder to report."""
-    view = memoryview(encoded)
-    position = len(PNG_SIGNATURE)
-    while position + 12 <= len(view):
-        (length,) = struct.unpack_from(">I", view, position)
-        end = position + 12 + length
-        if end > len(view):
-            return
-        (stored,) = struct.unpack_from(">I", view, end - 4)
-        if zlib.crc32(view[position + 4 : end - 4]) != stored:
-            kind = bytes(view[position + 4 : position + 8]).decode("latin-1")
-            raise InvalidImageError(key, f"corrupt PNG ({kind!r} chunk checksum mismatch)")
-        position = end
 
 
 def _open_checked(encoded: bytes, key: str, max_pixels: int) -> Image.Image:
@@ -153,6 +144,8 @@ def to_rgb(image: Image.Image) -> Image.Image:
         image = Image.fromarray((wide >> 8).clip(0, 255).astype(np.uint8), "L")
     if image.mode == "P" and "transparency" in image.info or image.mode in ("LA", "La", "PA", "RGBa"):
         image = image.convert("RGBA")
+    if image.mode == "RGBA" and image.getchannel("A").getextrema()[0] == 255:
+        return image.convert("RGB")  # opaque: nothing to composite, and convert is much cheaper than paste
     if image.mode == "RGBA":
         background = Image.new("RGB", image.size, WHITE)
         background.paste(image, mask=image.getchannel("A"))
