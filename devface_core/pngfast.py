@@ -68,9 +68,26 @@ def _rotated(exif: memoryview | None) -> bool:
     """Whether an eXIf chunk's orientation asks for anything but upright (Pillow then rotates it)."""
     if exif is None:
         return False
-    tags = Image.Exif()
     try:
-        tags.load(bytes(exif))
-    except Exception:  # unreadable EXIF: let Pillow's path decide what it means
+        return exif_orientation(bytes(exif)) != 1
+    except struct.error:  # unreadable EXIF: let Pillow's path decide what it means
         return True
-    return tags.get(ORIENTATION_TAG, 1) != 1
+
+
+def exif_orientation(tiff: bytes) -> int:
+    """The Orientation tag of EXIF data (TIFF structure, first IFD), 1 (upright) when absent.
+
+    Reads the one tag directly: Pillow's full EXIF parse cost more than decoding a small PNG.
+    """
+    if tiff.startswith(b"Exif\x00\x00"):  # some writers keep the JPEG APP1 prefix in a PNG eXIf chunk
+        tiff = tiff[6:]
+    order = {b"II": "<", b"MM": ">"}.get(tiff[:2])
+    if order is None:
+        raise struct.error("not TIFF-structured EXIF")
+    (directory,) = struct.unpack_from(order + "I", tiff, 4)
+    (count,) = struct.unpack_from(order + "H", tiff, directory)
+    for entry in range(directory + 2, directory + 2 + 12 * count, 12):
+        tag, kind = struct.unpack_from(order + "HH", tiff, entry)
+        if tag == ORIENTATION_TAG:
+            return struct.unpack_from(order + "H", tiff, entry + 8)[0] if kind == 3 else 0
+    return 1

@@ -10,7 +10,7 @@ from PIL import Image
 
 from devface_core.errors import InvalidImageError
 from devface_core.imaging import decode_image, decode_pixels, to_array
-from devface_core.pngfast import plain_png_image
+from devface_core.pngfast import exif_orientation, plain_png_image
 
 
 def _png(image: Image.Image, **options) -> bytes:
@@ -72,3 +72,23 @@ def test_truncated_pixel_data_is_an_invalid_image_naming_the_key():
 def test_size_limit_is_checked_before_decoding():
     with pytest.raises(InvalidImageError, match="too large"):
         plain_png_image(_png(_random("RGB", 3)), "k", 100)
+
+
+@pytest.mark.parametrize("orientation", [1, 3, 6, 8])
+def test_exif_orientation_is_read_in_either_byte_order(orientation):
+    exif = Image.Exif()
+    exif[0x010E] = "a description first"
+    exif[0x0112] = orientation
+    tiff = exif.tobytes()
+    assert exif_orientation(tiff) == orientation
+    assert exif_orientation(tiff[6:] if tiff.startswith(b"Exif") else tiff) == orientation
+    big_endian = Image.Exif()
+    big_endian.endian = ">"
+    big_endian[0x0112] = orientation
+    assert exif_orientation(big_endian.tobytes()) == orientation
+
+
+def test_exif_without_orientation_is_upright():
+    exif = Image.Exif()
+    exif[0x010E] = "no orientation"
+    assert exif_orientation(exif.tobytes()) == 1
