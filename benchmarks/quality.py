@@ -13,6 +13,7 @@ liked image (a copy would be near 0). Each recipe writes a contact sheet; the ta
 from __future__ import annotations
 
 import argparse
+import re
 import tempfile
 import time
 from pathlib import Path
@@ -21,15 +22,18 @@ import numpy as np
 
 import common
 
+FEW_SHOT = {"architecture": "fast", "augment": "color,translation,cutout", "mirror": True, "ema": 0.999,
+            "batch_size": 16}
 RECIPES = {
     "seed (original)": {"architecture": "seed"},
     "seed + DiffAugment + EMA": {"architecture": "seed", "augment": "color,translation,cutout", "mirror": True,
                                  "ema": 0.999},
-    "fast + DiffAugment + EMA": {"architecture": "fast", "augment": "color,translation,cutout", "mirror": True,
-                                 "ema": 0.999, "batch_size": 16},
-    "fast + ADA + EMA": {"architecture": "fast", "augment": "color,translation,cutout", "ada_target": 0.6,
-                         "mirror": True, "ema": 0.999, "batch_size": 16},
+    "fast + DiffAugment + EMA": FEW_SHOT,
+    "fast + ADA + EMA": {**FEW_SHOT, "ada_target": 0.6},
+    "fast + ADA + EMA + grow 4×": {**FEW_SHOT, "ada_target": 0.6, "grow_from": "quarter"},
+    "fast + ADA + EMA + grow 2×": {**FEW_SHOT, "ada_target": 0.6, "grow_from": "half"},
 }
+GROW_FROM = {"quarter": 4, "half": 2}  # start growing at this fraction of the side, so rows work at any size
 FINE_TUNED = ("fast + ADA + EMA",)  # the best from-scratch recipe in the runs so far
 
 
@@ -43,8 +47,11 @@ def liked_faces(size: int) -> np.ndarray:
 def recipe_config(name: str, size: int, seconds: float, init_from: Path | None = None):
     from devface_core.config import Config
 
+    recipe = dict(RECIPES[name])
+    if "grow_from" in recipe:
+        recipe["grow_from"] = max(16, size // GROW_FROM[recipe["grow_from"]])
     return Config(image_size=size, epochs=100_000, max_seconds=seconds, sample_every=25, samples_per_snapshot=6,
-                  init_from=str(init_from) if init_from else None, **RECIPES[name])
+                  init_from=str(init_from) if init_from else None, **recipe)
 
 
 def pretrain_base(name: str, faces: np.ndarray, seconds: float, folder: Path) -> tuple[int, float]:
@@ -72,7 +79,7 @@ def train_recipe(name: str, faces: np.ndarray, seconds: float, sheets: Path, bas
     wall = time.perf_counter() - started
     samples = trainer.generate(32)
     label = ("finetuned " if base else "") + name.split(" (")[0]
-    sheet = write_contact_sheet(sheets, label.replace(" + ", "_").replace(" ", "_"), snapshots[-8:])
+    sheet = write_contact_sheet(sheets, re.sub(r"[^A-Za-z0-9]+", "_", label).strip("_"), snapshots[-8:])
     return {"steps": trainer.steps_done, "wall": wall, "swd": float(np.mean(quality.swd(samples, faces))),
             "diversity": quality.diversity(samples), "nearest": float(quality.nearest_distances(samples, faces).min()),
             "sheet": sheet}
@@ -81,10 +88,11 @@ def train_recipe(name: str, faces: np.ndarray, seconds: float, sheets: Path, bas
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=10.0, help="training budget per recipe")
-    parser.add_argument("--pretrain-minutes", type=float, default=10.0, help="base model budget per recipe")
+    parser.add_argument("--pretrain-minutes", type=float, default=10.0, help="base model budget per recipe (0: no fine-tuned rows)")
     parser.add_argument("--image-size", type=int, default=64)
     parser.add_argument("--sheets", type=Path, help="folder for contact sheets (default: a temporary one)")
     parser.add_argument("--fine-tuned-only", action="store_true", help="only the rows fine-tuned from a base")
+    parser.add_argument("--only", help="comma-separated recipe names: train just these from scratch")
     parser.add_argument("--quick", action="store_true", help="3 s per recipe at 32×32: proves the benchmark runs")
     args = parser.parse_args()
     from devface_core import quality
@@ -100,9 +108,13 @@ def main() -> None:
           f"SWD of the 40 base faces against it {np.mean(quality.swd(base_faces, user_faces)):.1f}; "
           f"near-copy limit {quality.near_copy_limit(user_faces):.3f}")
     print(f"{'recipe':<36} {'steps':>6} {'wall s':>7} {'SWD':>7} {'diversity':>10} {'nearest':>8}  contact sheet")
-    for name in [] if args.fine_tuned_only else RECIPES:
+    chosen = args.only.split(",") if args.only else list(RECIPES)
+    unknown = set(chosen) - set(RECIPES)
+    if unknown:
+        parser.error(f"unknown recipe {', '.join(sorted(unknown))} (known: {'; '.join(RECIPES)})")
+    for name in [] if args.fine_tuned_only else chosen:
         _print_row(name, train_recipe(name, user_faces, seconds, sheets))
-    for name in FINE_TUNED:
+    for name in FINE_TUNED if pretrain_seconds > 0 else ():
         base = sheets / f"base-{name.split(' ')[0]}"
         steps, wall = pretrain_base(name, base_faces, pretrain_seconds, base)
         _print_row(f"{name} from base ({steps} steps, {wall:.0f} s)",

@@ -1,4 +1,4 @@
-"""The command line: `devface-run` and the `devface` group (run, plugins, seed).
+"""The command line: `devface-run` and the `devface` group (run, pretrain, plugins, seed, db, watch, worker).
 
 The only module that imports click. Library errors become one line on stderr and an exit code here:
 usage/config 2, no images 3, adapter/IO 4, bad image data 5, anything unexpected 1.
@@ -10,6 +10,7 @@ import functools
 import json
 import logging
 import os
+import signal
 import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow's C++ start-up chatter is not for users
@@ -116,6 +117,9 @@ def training_options(command):
         click.option("--mirror/--no-mirror", default=None, help="Random left-right flips of the liked images."),
         click.option("--ema", type=float, help="Generator weight average decay, e.g. 0.999 (0: off)."),
         click.option("--init-from", type=click.Path(file_okay=False), help="Fine-tune from a base model folder."),
+        click.option("--grow-from", type=int, help="Progressive growing: start at this side (0: full size)."),
+        click.option("--strategy", type=click.Choice(["default", "mirrored"]),
+                     help="mirrored: split each batch over every GPU (tf.distribute.MirroredStrategy)."),
         click.option("--json", "as_json", is_flag=True, help="Print the report as JSON on stdout."),
         click.option("-v", "--verbose", count=True, help="More logging (-vv for debug)."),
     ]
@@ -294,11 +298,89 @@ def db():
 @click.option("--db", "database", default="postgres", show_default=True, type=SPEC,
               help="The database adapter (spec string).")
 @click.option("--db-opt", multiple=True, metavar="KEY=VALUE", help="Adapter option (schema, table names…).")
+@click.option("--with-trigger", is_flag=True,
+              help="Also notify channel devface_likes on every new like (for `devface watch`).")
 @reports_errors
-def db_init(database, db_opt):
+def db_init(database, db_opt, with_trigger):
     """Create the liked-images and faces tables if they are missing (never drops anything)."""
     adapter = resolve(database, db_opt, None)
     if not hasattr(adapter, "init_schema"):
         raise ConfigError(f"{adapter.name!r} has no tables to create")
-    tables = adapter.init_schema()
+    tables = adapter.init_schema(with_trigger=with_trigger)
     click.echo(f"ready: {', '.join(tables)} in {adapter.describe()}")
+
+
+@main.command()
+@click.option("--source", default="postgres", show_default=True, type=SPEC,
+              help="The PostgreSQL likes store to watch (spec string).")
+@click.option("--sink", required=True, type=SPEC, help="Where each user's face goes (spec string).")
+@click.option("--source-opt", multiple=True, metavar="KEY=VALUE", help="Option for the source.")
+@click.option("--sink-opt", multiple=True, metavar="KEY=VALUE", help="Option for the sink.")
+@click.option("--queue", "queue_kind", type=click.Choice(["local", "celery"]), default="local", show_default=True,
+              help="Train here, one user at a time, or send jobs to Celery workers (`devface worker`).")
+@click.option("--quiet-seconds", type=float, default=10.0, show_default=True,
+              help="Wait until a user has liked nothing new for this long.")
+@click.option("--min-likes", type=int, default=1, show_default=True, help="New likes a job needs at least.")
+@click.option("--scan-seconds", type=float, default=60.0, show_default=True,
+              help="Catch-up scan interval (finds likes whose notification was lost).")
+@training_options
+@reports_errors
+def watch(source, sink, source_opt, sink_opt, queue_kind, quiet_seconds, min_likes, scan_seconds,
+          config_file, as_json, verbose, **settings):
+    """Retrain a user's face whenever they like new faces (needs `devface db init --with-trigger`)."""
+    from devface_adapters.watch import LocalQueue, WatchSettings, Watcher
+
+    _configure_logging(max(verbose, 1))  # a long-running service says what it does
+    config = load_config(config_file, overrides=settings)
+    feed = resolve(source, source_opt, "source")
+    if not hasattr(feed, "listen"):
+        raise ConfigError(f"--source {source}: {feed.name!r} cannot notify about new likes (use postgres)")
+    if queue_kind == "celery":
+        queue = _celery_queue(source, sink, config, source_opt, sink_opt)
+    else:
+        image_sink = resolve(sink, sink_opt, "sink")
+        queue = LocalQueue(lambda user_id: _print_line(run_pipeline(feed, image_sink, user_id, config), as_json))
+    watcher = Watcher(feed, queue, WatchSettings(quiet_seconds, min_likes, scan_seconds))
+    for signal_number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signal_number, lambda *_: watcher.stop())
+    logger.info("watching %s for new likes (queue: %s)", feed.describe(), queue_kind)
+    with native_stderr_silenced(enabled=verbose < 2):
+        watcher.run()
+        if hasattr(queue, "close"):
+            queue.close()
+    summary = [attrs.asdict(job) for job in watcher.submitted]
+    click.echo(json.dumps({"jobs": summary}) if as_json else f"stopped after queueing {len(summary)} jobs")
+
+
+def _print_line(report: RunReport, as_json: bool) -> None:
+    """One line per finished job: JSON Lines with --json, so a long-running watcher's output streams."""
+    if as_json:
+        click.echo(json.dumps(report.to_dict()))
+    else:
+        click.echo(f"{report.user_id}: published {report.published_uri} ({report.images_used} images)")
+
+
+def _celery_queue(source, sink, config, source_opt, sink_opt):
+    try:
+        from devface_adapters.tasks import CeleryQueue
+    except ImportError as exc:
+        raise ConfigError(f"--queue celery needs the queue extra: pip install 'devface[queue]' ({exc})") from None
+    return CeleryQueue(source, sink, config.to_dict(), dict(parse_options(source_opt)),
+                       dict(parse_options(sink_opt)))
+
+
+@main.command()
+@click.option("--concurrency", type=int, default=1, show_default=True,
+              help="Jobs at once on this machine (each training job already uses every core).")
+@click.option("--hostname", help="Worker name (Celery's -n), e.g. gpu1@%h.")
+@click.option("--loglevel", default="INFO", show_default=True)
+@reports_errors
+def worker(concurrency, hostname, loglevel):
+    """Run a Celery worker that trains users' faces (broker: DEVFACE_BROKER_URL)."""
+    try:
+        from devface_adapters.tasks import app
+    except ImportError as exc:
+        raise ConfigError(f"devface worker needs the queue extra: pip install 'devface[queue]' ({exc})") from None
+    argv = ["worker", f"--concurrency={concurrency}", f"--loglevel={loglevel}", "--without-gossip",
+            "--without-mingle"]
+    app.worker_main(argv + ([f"--hostname={hostname}"] if hostname else []))

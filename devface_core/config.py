@@ -15,6 +15,7 @@ ARCHITECTURES = ("seed", "fast")
 SELECTIONS = ("latest", "best")
 FIT_MODES = ("crop", "pad", "stretch")
 PRECISIONS = ("float32", "mixed_bfloat16")
+STRATEGIES = ("default", "mirrored")
 AUGMENTATIONS = ("color", "translation", "cutout")
 ENV_PREFIX = "DEVFACE_"
 
@@ -97,6 +98,23 @@ def _multiple_of_four(instance, attribute, value):
         raise ValueError(f"must be a multiple of 4 between 16 and 512, got {value}")
 
 
+def _growth_start(instance, attribute, value):
+    """0 (no growing) or a starting side of at least 16 (checked against image_size in `growth_error`)."""
+    if value and value < 16:
+        raise ValueError(f"must be 0 or at least 16, got {value}")
+
+
+def growth_error(config: "Config") -> str | None:
+    """Why grow_from cannot double up to image_size, or None when it can (or is 0)."""
+    side = config.grow_from
+    while 0 < side < config.image_size:
+        side *= 2
+    if config.grow_from and side != config.image_size:
+        return (f"grow_from {config.grow_from} does not double up to image_size {config.image_size} "
+                f"(use image_size / 2, / 4, …)")
+    return None
+
+
 def _positive_size(instance, attribute, value):
     """Both sides of an output size must be positive and sane."""
     if not all(1 <= side <= 4096 for side in value):
@@ -130,11 +148,15 @@ class Config:
     output_size: tuple[int, int] = attrs.field(default=(500, 492), converter=_to_size, validator=_positive_size)
     seed: int = _int_field(0, minimum=0)
     architecture: str = _choice_field("seed", ARCHITECTURES)
+    # Progressive growing: train at this side first, then double up to image_size (0: train at full size).
+    grow_from: int = attrs.field(default=0, converter=_to_int, validator=_growth_start)
+    grow_share: float = attrs.field(default=0.5, converter=_to_float, validator=_fraction)  # budget below full size
     augment: str = attrs.field(default="", converter=_to_policy)  # DiffAugment policy, e.g. color,translation
     ada_target: float = attrs.field(default=0.0, converter=_to_float, validator=_fraction)  # 0: fixed; 0.6: ADA
     mirror: bool = attrs.field(default=False, converter=_to_bool)  # random horizontal flips of the liked images
     ema: float = attrs.field(default=0.0, converter=_to_float, validator=_fraction)  # G weight average; 0: off
-    precision: str = _choice_field("float32", PRECISIONS)  # mixed_bfloat16: faster on CPUs with bf16 units
+    precision: str = _choice_field("float32", PRECISIONS)
+    strategy: str = _choice_field("default", STRATEGIES)  # mirrored: the batch split over every GPU  # mixed_bfloat16: faster on CPUs with bf16 units
     select: str = _choice_field("latest", SELECTIONS)
     fit: str = _choice_field("crop", FIT_MODES)
     g_learning_rate: float = _float_field(2e-4)
@@ -195,6 +217,8 @@ def _build(values: dict[str, Any]) -> Config:
         config = Config(**values)
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"config: {exc}") from None
+    if growth_error(config):
+        raise ConfigError(f"config: {growth_error(config)}")
     if config.resume and not config.checkpoint_dir:
         raise ConfigError("config: resume needs checkpoint_dir (where the checkpoints are)")
     return config

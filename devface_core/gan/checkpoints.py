@@ -30,12 +30,27 @@ logger = logging.getLogger(__name__)
 # Settings a checkpoint is only valid for; others (epochs, selection, output size, limits) may change.
 TRAINING_SETTINGS = ("architecture", "image_size", "z_dim", "batch_size", "seed", "precision", "fit",
                      "samples_per_snapshot", "g_learning_rate", "d_learning_rate", "beta_1", "augment",
-                     "ada_target", "mirror", "ema")
+                     "ada_target", "mirror", "ema", "grow_from", "grow_share")
 
 
 def user_checkpoint_dir(root: str | Path, user_id: str) -> Path:
     """A user's own folder under `root`: the id percent-encoded, so any id names exactly one folder."""
     return Path(root) / encoded_user_id(user_id)
+
+
+def has_checkpoint(directory: str | Path) -> bool:
+    """Whether a folder holds a complete checkpoint."""
+    return tf.train.latest_checkpoint(str(directory)) is not None
+
+
+def clear_checkpoints(directory: str | Path) -> None:
+    """Forget a folder's checkpoints: a run that does not resume starts over and replaces them."""
+    directory = Path(directory)
+    if has_checkpoint(directory):
+        logger.info("not resuming: replacing the checkpoints in %s", directory)
+    for path in list(directory.glob("ckpt-*")) + list(directory.glob("snapshots-*.npz")):
+        path.unlink(missing_ok=True)
+    (directory / "checkpoint").unlink(missing_ok=True)
 
 
 class TrainingCheckpoints:
@@ -71,15 +86,6 @@ class TrainingCheckpoints:
         self._state.restore(self._manager.latest_checkpoint).assert_existing_objects_matched()
         logger.info("resuming from the checkpoint of epoch %d in %s", epoch, self.directory)
         return epoch, _load_snapshots(self._snapshot_path(epoch))
-
-    def clear(self) -> None:
-        """Forget this folder's checkpoints: a run that does not resume starts over and replaces them."""
-        if self.latest_epoch() is not None:
-            logger.info("not resuming: replacing the checkpoints in %s", self.directory)
-        for path in list(self.directory.glob("ckpt-*")) + list(self.directory.glob("snapshots-*.npz")):
-            path.unlink(missing_ok=True)
-        (self.directory / "checkpoint").unlink(missing_ok=True)
-        self._manager = tf.train.CheckpointManager(self._state, str(self.directory), max_to_keep=self._keep)
 
     def _snapshot_path(self, epoch: int) -> Path:
         return self.directory / f"snapshots-{epoch}.npz"

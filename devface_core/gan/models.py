@@ -65,7 +65,9 @@ def seed_discriminator(image_size: int, seeds: _SeedSequence) -> keras.Model:
     return keras.Model(image, logit, name="seed_discriminator")
 
 
-def _build_seed(image_size: int, z_dim: int, seed: int) -> ModelPair:
+def _build_seed(image_size: int, z_dim: int, seed: int, fading: bool = False) -> ModelPair:
+    if fading:
+        raise ConfigError("architecture 'seed' does not grow progressively (use architecture 'fast')")
     seeds = _SeedSequence(seed)
     return seed_generator(image_size, z_dim, seeds), seed_discriminator(image_size, seeds)
 
@@ -78,24 +80,38 @@ def _fast_plan(image_size: int) -> tuple[int, list[int]]:
     return side, [max(32, 256 >> (index + 1)) for index in range(blocks)]
 
 
-def fast_generator(image_size: int, z_dim: int, seeds: _SeedSequence) -> keras.Model:
+def fast_generator(image_size: int, z_dim: int, seeds: _SeedSequence, fading: bool = False) -> keras.Model:
     """Few-shot generator: Dense → side×side×256, then blocks of nearest upsample + 3×3 conv + BN + GLU.
 
     No transposed convolutions (their uneven overlap is what draws checkerboards); GLU gates as in FastGAN.
+    Layers are named by the side they work at, so a model grown to twice the size (progressive training)
+    takes every layer of the smaller one by name. While `fading`, the last block's image is blended with the
+    previous side's image upsampled (ProGAN's fade-in), by a FadeIn weight the trainer raises from 0 to 1.
     """
     side, channels = _fast_plan(image_size)
     z = keras.Input((z_dim,), name="z")
-    x = layers.Dense(side * side * 256, kernel_initializer=seeds.glorot())(z)
+    x = layers.Dense(side * side * 256, kernel_initializer=seeds.glorot(), name="g_dense")(z)
     x = layers.Reshape((side, side, 256))(x)
-    x = layers.BatchNormalization()(x)
+    x = layers.BatchNormalization(name="g_dense_bn")(x)
     x = layers.LeakyReLU(negative_slope=0.2)(x)
+    previous = x
     for filters in channels:
+        previous, side = x, side * 2
         x = layers.UpSampling2D(interpolation="nearest")(x)
-        x = layers.Conv2D(2 * filters, 3, padding="same", use_bias=False, kernel_initializer=seeds.glorot())(x)
-        x = layers.BatchNormalization()(x)
+        x = layers.Conv2D(2 * filters, 3, padding="same", use_bias=False, kernel_initializer=seeds.glorot(),
+                          name=f"g_conv_{side}")(x)
+        x = layers.BatchNormalization(name=f"g_bn_{side}")(x)
         x = GatedLinearUnit()(x)
-    image = layers.Conv2D(3, 3, padding="same", activation="tanh", kernel_initializer=seeds.glorot())(x)
+    image = _to_rgb(x, side, seeds)
+    if fading:
+        smaller = layers.UpSampling2D(interpolation="nearest")(_to_rgb(previous, side // 2, seeds))
+        image = FadeIn(name="g_fade")([smaller, image])
     return keras.Model(z, image, name="fast_generator")
+
+
+def _to_rgb(features, side: int, seeds: _SeedSequence):
+    return layers.Conv2D(3, 3, padding="same", activation="tanh", kernel_initializer=seeds.glorot(),
+                         name=f"g_to_rgb_{side}")(features)
 
 
 @keras.saving.register_keras_serializable(package="devface")
@@ -110,33 +126,68 @@ class GatedLinearUnit(layers.Layer):
         return (*input_shape[:-1], input_shape[-1] // 2)
 
 
-def fast_discriminator(image_size: int, seeds: _SeedSequence) -> keras.Model:
-    """Spectral-normalised blocks (4×4 stride 2, then 3×3) with LeakyReLU, no batch norm, to ≤ 8×8; one logit."""
+@keras.saving.register_keras_serializable(package="devface")
+class FadeIn(layers.Layer):
+    """(old, new) → old + alpha·(new − old): a just-added block takes over smoothly as alpha goes 0 → 1."""
+
+    def build(self, input_shape):
+        self.alpha = self.add_weight(shape=(), initializer="zeros", trainable=False, name="alpha")
+
+    def call(self, inputs):
+        old, new = inputs
+        return old + keras.ops.cast(self.alpha, new.dtype) * (new - old)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape[1]
+
+
+def _fast_filters(side: int) -> int:
+    """Discriminator channels at a side: fixed per side (so a grown D holds the smaller one), 128 at 8×8."""
+    return min(256, max(32, 1024 // side))
+
+
+def fast_discriminator(image_size: int, seeds: _SeedSequence, fading: bool = False) -> keras.Model:
+    """A 1×1 from-RGB, then spectral-normalised blocks (4×4 stride 2, 3×3) with LeakyReLU, no batch norm,
+    down to 8×8; one logit. While `fading`, the first block's output is blended with the half-size image's
+    from-RGB features (ProGAN's fade-in)."""
     image = keras.Input((image_size, image_size, 3), name="image")
-    x, side, filters = image, image_size, 32
+    x = _from_rgb(image, image_size, seeds)
+    side = image_size
     while side > 8 and side % 2 == 0:
         for kernel, strides in ((4, 2), (3, 1)):
-            conv = layers.Conv2D(filters, kernel, strides=strides, padding="same", kernel_initializer=seeds.glorot())
-            x = layers.LeakyReLU(negative_slope=0.2)(layers.SpectralNormalization(conv)(x))
-        side, filters = side // 2, min(256, filters * 2)
+            conv = layers.Conv2D(_fast_filters(side // 2), kernel, strides=strides, padding="same",
+                                 kernel_initializer=seeds.glorot())
+            x = layers.LeakyReLU(negative_slope=0.2)(layers.SpectralNormalization(conv, name=f"d_conv{kernel}_{side}")(x))
+        if fading and side == image_size:
+            smaller = _from_rgb(layers.AveragePooling2D(2)(image), side // 2, seeds)
+            x = FadeIn(name="d_fade")([smaller, x])
+        side //= 2
     x = layers.Flatten()(x)
-    logit = layers.SpectralNormalization(layers.Dense(1, kernel_initializer=seeds.glorot()))(x)
+    logit = layers.SpectralNormalization(layers.Dense(1, kernel_initializer=seeds.glorot()), name="d_logit")(x)
     return keras.Model(image, logit, name="fast_discriminator")
 
 
-def _build_fast(image_size: int, z_dim: int, seed: int) -> ModelPair:
+def _from_rgb(image, side: int, seeds: _SeedSequence):
+    conv = layers.Conv2D(_fast_filters(side), 1, kernel_initializer=seeds.glorot())
+    return layers.LeakyReLU(negative_slope=0.2)(layers.SpectralNormalization(conv, name=f"d_from_rgb_{side}")(image))
+
+
+def _build_fast(image_size: int, z_dim: int, seed: int, fading: bool = False) -> ModelPair:
     seeds = _SeedSequence(seed)
-    return fast_generator(image_size, z_dim, seeds), fast_discriminator(image_size, seeds)
+    return fast_generator(image_size, z_dim, seeds, fading), fast_discriminator(image_size, seeds, fading)
 
 
-BUILDERS: dict[str, Callable[[int, int, int], ModelPair]] = {"seed": _build_seed, "fast": _build_fast}
+BUILDERS: dict[str, Callable[[int, int, int, bool], ModelPair]] = {"seed": _build_seed, "fast": _build_fast}
 assert set(BUILDERS) == set(ARCHITECTURES), "config.ARCHITECTURES must list every builder"
 
 
 def build_models(
-    architecture: str, image_size: int, z_dim: int, seed: int, precision: str = "float32"
+    architecture: str, image_size: int, z_dim: int, seed: int, precision: str = "float32", fading: bool = False,
+    synchronized: bool = False,
 ) -> ModelPair:
-    """Build (generator, discriminator) for an architecture name, computing in `precision`."""
+    """Build (generator, discriminator) for an architecture name, computing in `precision`; `fading` adds
+    the fade-in from half the size that progressive growing needs; `synchronized` makes batch norm use the
+    whole batch's statistics when the batch is split over devices."""
     try:
         builder = BUILDERS[architecture]
     except KeyError:
@@ -145,6 +196,26 @@ def build_models(
     previous = keras.config.dtype_policy()
     keras.config.set_dtype_policy(precision)
     try:
-        return builder(image_size, z_dim, seed)
+        models = builder(image_size, z_dim, seed, fading)
     finally:
         keras.config.set_dtype_policy(previous)
+    for layer in (layer for model in models for layer in model.layers):
+        if isinstance(layer, layers.BatchNormalization):
+            layer.synchronized = synchronized  # read when the layer runs, and saved in its config
+    return models
+
+
+def transfer_weights(source: keras.Model, target: keras.Model) -> int:
+    """Copy each named layer's weights from `source` into the same-named, same-shaped layer of `target`;
+    return how many layers were copied (a grown model takes everything the smaller one had)."""
+    copied = 0
+    by_name = {layer.name: layer for layer in source.layers}
+    for layer in target.layers:
+        old = by_name.get(layer.name)
+        if old is None or not layer.weights or isinstance(layer, FadeIn):
+            continue
+        weights = old.get_weights()
+        if [w.shape for w in weights] == [tuple(w.shape) for w in layer.weights]:
+            layer.set_weights(weights)
+            copied += 1
+    return copied

@@ -7,6 +7,7 @@ given `Config.seed` gives the same snapshots on CPU.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import time
@@ -19,9 +20,11 @@ import tensorflow as tf
 
 from devface_core.base_model import load_base
 from devface_core.config import Config
+from devface_core.errors import ConfigError
 from devface_core.gan.augment import adapted_probability, diff_augment, random_flip
-from devface_core.gan.checkpoints import TrainingCheckpoints
-from devface_core.gan.models import build_models
+from devface_core.gan.checkpoints import TrainingCheckpoints, clear_checkpoints, has_checkpoint
+from devface_core.gan.growth import downsampled, faded_reals, growth_point, growth_sides
+from devface_core.gan.models import FadeIn, build_models, transfer_weights
 from devface_core.types import Progress, Snapshot
 
 logger = logging.getLogger(__name__)
@@ -75,34 +78,75 @@ def _bce(labels_are_real: bool, logits: tf.Tensor) -> tf.Tensor:
     return tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=logits))
 
 
+def distribution_strategy(name: str, batch_size: int) -> tf.distribute.Strategy | None:
+    """None for `default` (one device); for `mirrored`, a MirroredStrategy over every GPU, or, without
+    GPUs, over every logical CPU device (tests split the CPU in two to exercise it)."""
+    if name != "mirrored":
+        return None
+    devices = tf.config.list_logical_devices("GPU") or tf.config.list_logical_devices("CPU")
+    if batch_size % len(devices):
+        raise ConfigError(f"batch_size {batch_size} does not split evenly over {len(devices)} devices")
+    logger.info("mirrored training over %s", ", ".join(device.name for device in devices))
+    return tf.distribute.MirroredStrategy([device.name for device in devices])
+
+
 class Trainer:
     """A GAN for one user: build from a Config, `train()` on uint8 images, receive Snapshots."""
 
     def __init__(self, config: Config, checkpoint_dir: str | Path | None = None):
         self.config = config
         keras.utils.set_random_seed(config.seed)
-        self.generator, self.discriminator = build_models(
-            config.architecture, config.image_size, config.z_dim, config.seed, config.precision
-        )
-        self.g_optimizer = keras.optimizers.Adam(config.g_learning_rate, beta_1=config.beta_1)
-        self.d_optimizer = keras.optimizers.Adam(config.d_learning_rate, beta_1=config.beta_1)
-        self.g_optimizer.build(self.generator.trainable_variables)
-        self.d_optimizer.build(self.discriminator.trainable_variables)
         self._d_loss, self._g_loss = LOSSES[config.architecture]
         # Adaptive augmentation starts at p = 0 and earns its strength from the discriminator's overfitting.
         self.augment_probability = tf.Variable(0.0 if config.ada_target else 1.0, trainable=False)
-        self.ema_generator = self._ema_copy() if config.ema else None
-        # What snapshots and the published face come from: the weight average when there is one.
-        self.sampler = self.ema_generator or self.generator
+        self.sides = growth_sides(config)
+        self._strategy = distribution_strategy(config.strategy, config.batch_size)
+        self._fade_alpha = tf.Variable(1.0, trainable=False)  # the newest block's share while it fades in
+        # A base was trained to full size already: fine-tuning it does not grow again.
+        self._build_stage(len(self.sides) - 1 if config.init_from else 0)
         if config.init_from:
             load_base(self, config.init_from)  # fine-tuning: a resumed checkpoint still overrides it
         self._rng = tf.random.Generator.from_seed(config.seed)
         # Fixed noise: every snapshot shows the same latent points, so progress is comparable.
         self._fixed_noise = self._rng.normal([config.samples_per_snapshot, config.z_dim])
-        self._compiled_step = tf.function(self._train_step)
         self.steps_done = 0
         self.resumed_from_epoch: int | None = None
-        self._checkpoints = TrainingCheckpoints(checkpoint_dir, self._state(), config) if checkpoint_dir else None
+        self._checkpoint_dir = Path(checkpoint_dir) if checkpoint_dir else None
+        self._checkpoints: TrainingCheckpoints | None = None
+        self._open_checkpoints()
+
+    def _build_stage(self, stage: int) -> None:
+        """Build the models for a stage's side; a grown model takes every layer the smaller one had."""
+        config, side = self.config, self.sides[stage]
+        previous = (self.generator, self.discriminator, self.ema_generator) if hasattr(self, "generator") else None
+        self.stage = stage
+        with self._strategy.scope() if self._strategy else contextlib.nullcontext():
+            self.generator, self.discriminator = build_models(
+                config.architecture, side, config.z_dim, config.seed, config.precision, fading=stage > 0,
+                synchronized=self._strategy is not None,
+            )
+            self.g_optimizer = keras.optimizers.Adam(config.g_learning_rate, beta_1=config.beta_1)
+            self.d_optimizer = keras.optimizers.Adam(config.d_learning_rate, beta_1=config.beta_1)
+            self.g_optimizer.build(self.generator.trainable_variables)
+            self.d_optimizer.build(self.discriminator.trainable_variables)
+            self.ema_generator = self._ema_copy() if config.ema else None
+        if previous:
+            for old, new in zip(previous, (self.generator, self.discriminator, self.ema_generator)):
+                if old is not None and new is not None:
+                    transfer_weights(old, new)
+            logger.info("grown to %d×%d", side, side)
+        # What snapshots and the published face come from: the weight average when there is one.
+        self.sampler = self.ema_generator or self.generator
+        self._compiled_step = tf.function(self._train_step)
+
+    @property
+    def _final_stage(self) -> bool:
+        return self.stage == len(self.sides) - 1
+
+    def _open_checkpoints(self) -> None:
+        """Checkpoints hold full-size models only: a run killed while still growing starts over."""
+        if self._checkpoint_dir and self._final_stage and self._checkpoints is None:
+            self._checkpoints = TrainingCheckpoints(self._checkpoint_dir, self._state(), self.config)
 
     def _ema_copy(self) -> keras.Model:
         copy = keras.models.clone_model(self.generator)
@@ -130,11 +174,12 @@ class Trainer:
     def train(self, images: np.ndarray, progress: ProgressCallback | None = None) -> Iterator[Snapshot]:
         """Train for `config.epochs` on (N, S, S, 3) uint8 images, yielding a Snapshot every `sample_every`."""
         self._check_images(images)
-        real_images = resident_images(images)
+        full_size = resident_images(images)
         steps = self.steps_per_epoch(len(images))
         first_epoch, history = self._start()
         yield from history
         started = time.perf_counter()
+        real_images = self._grow(full_size, steps, started)
         for epoch in range(first_epoch, self.config.epochs + 1):
             if self._steps_left(steps) == 0:
                 return
@@ -153,19 +198,54 @@ class Trainer:
                 self._checkpoints.save(epoch, history)
             if last:
                 return
+            real_images = self._grow(full_size, steps, started, real_images)
+
+    def _grow(self, full_size: tf.Tensor, steps_per_epoch: int, started: float,
+              current: tf.Tensor | None = None) -> tf.Tensor:
+        """Move to the stage and fade-in weight the budget spent calls for; the real images at that side."""
+        if len(self.sides) == 1 or self.config.init_from:
+            return full_size
+        point = growth_point(self.sides, self.config.grow_share, self._budget_spent(steps_per_epoch, started))
+        while self.stage < point.stage:
+            self._build_stage(self.stage + 1)
+            self._open_checkpoints()
+            current = None
+        self._set_fade(point.alpha if self.stage > 0 else 1.0)
+        return current if current is not None else downsampled(full_size, self.sides[self.stage])
+
+    def _budget_spent(self, steps_per_epoch: int, started: float) -> float:
+        """The fraction of the run used so far: of its steps, or of `max_seconds` when that comes first."""
+        total = self.config.epochs * steps_per_epoch
+        if self.config.max_steps:
+            total = min(total, self.config.max_steps)
+        spent = self.steps_done / max(1, total)
+        if self.config.max_seconds:
+            spent = max(spent, (time.perf_counter() - started) / self.config.max_seconds)
+        return min(1.0, spent)
+
+    def _set_fade(self, alpha: float) -> None:
+        self._fade_alpha.assign(alpha)
+        for model in (self.generator, self.discriminator, self.ema_generator):
+            for layer in model.layers if model is not None else ():
+                if isinstance(layer, FadeIn):
+                    layer.alpha.assign(alpha)
 
     def _start(self) -> tuple[int, list[Snapshot]]:
         """(first epoch to train, snapshots so far): from the last checkpoint when resuming, else fresh."""
-        if self._checkpoints is None:
+        if self._checkpoint_dir is None:
             return 1, []
         if not self.config.resume:
-            self._checkpoints.clear()
+            clear_checkpoints(self._checkpoint_dir)
+            self._checkpoints = None  # a fresh manager: the old one still lists the deleted files
+            self._open_checkpoints()
             return 1, []
-        restored = self._checkpoints.restore()
-        if restored is None:
-            logger.info("no checkpoint in %s yet: training from the start", self._checkpoints.directory)
+        if not has_checkpoint(self._checkpoint_dir):
+            logger.info("no checkpoint in %s yet: training from the start", self._checkpoint_dir)
             return 1, []
-        epoch, history = restored
+        if not self._final_stage:
+            self._build_stage(len(self.sides) - 1)  # checkpoints are only written at full size
+            self._open_checkpoints()
+        epoch, history = self._checkpoints.restore()
         self.steps_done = int(self._progress[1])
         self.resumed_from_epoch = epoch
         return epoch + 1, history
@@ -191,13 +271,20 @@ class Trainer:
 
     def snapshot(self, epoch: int, losses: dict[str, float] | None = None) -> Snapshot:
         """Sample the generator on the fixed noise: individual uint8 images for this epoch."""
-        images = to_pixels(self.sampler(self._fixed_noise, training=False))
+        images = to_pixels(self._full_size(self.sampler(self._fixed_noise, training=False)))
         return Snapshot(epoch=epoch, images=images, losses=dict(losses or {}))
 
     def generate(self, count: int, seed: int = 12345) -> np.ndarray:
         """`count` uint8 samples from the sampling generator on noise of its own seed (for measuring)."""
         noise = tf.random.stateless_normal([count, self.config.z_dim], seed=(seed, 0))
-        return to_pixels(self.sampler(noise, training=False))
+        return to_pixels(self._full_size(self.sampler(noise, training=False)))
+
+    def _full_size(self, images: tf.Tensor) -> tf.Tensor:
+        """Samples of a stage below full size, enlarged to image_size so every snapshot has one shape."""
+        if self._final_stage:
+            return images
+        size = self.config.image_size
+        return tf.image.resize(tf.cast(images, tf.float32), (size, size), method="bilinear")
 
     def save_generator(self, path: str) -> None:
         """Save the generator that samples (the weight average when there is one) as a `.keras` file."""
@@ -205,27 +292,49 @@ class Trainer:
 
     def _train_step(self, real_images: tf.Tensor) -> dict[str, tf.Tensor]:
         batch = self.config.batch_size
+        # The whole batch and its noise are drawn here, outside any replica, so a mirrored run trains on
+        # exactly the images and noise a single-device run would.
         index = self._rng.uniform([batch], 0, tf.shape(real_images)[0], dtype=tf.int32)
         real = tf.cast(tf.gather(real_images, index), tf.float32) / 127.5 - 1.0
         if self.config.mirror:
             real = random_flip(real, self._rng)
+        if self.stage > 0:
+            real = faded_reals(real, self._fade_alpha)
         noise = self._rng.normal([batch, self.config.z_dim])
+        if self._strategy is None:
+            d_loss, g_loss, real_sign = self._update_both(real, noise)
+        else:
+            shares = self._strategy.run(self._replica_update, args=(real, noise))
+            d_loss, g_loss, real_sign = (self._strategy.reduce(tf.distribute.ReduceOp.SUM, share, axis=None)
+                                         for share in shares)
+        if self.ema_generator is not None:
+            self._update_ema()
+        if self.config.ada_target:
+            self.augment_probability.assign(adapted_probability(
+                self.augment_probability, real_sign, self.config.ada_target, batch, ADA_IMAGES_TO_SATURATE))
+        return {"d_loss": d_loss, "g_loss": g_loss, "d_real": real_sign, "augment_p": self.augment_probability + 0.0}
+
+    def _replica_update(self, real: tf.Tensor, noise: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
+        """One replica's slice of the batch. Its losses are divided by the number of replicas because the
+        optimizers sum the replicas' gradients: the sum is then the whole batch's mean, as on one device."""
+        context = tf.distribute.get_replica_context()
+        replicas = context.num_replicas_in_sync
+        share = self.config.batch_size // replicas
+        start = context.replica_id_in_sync_group * share
+        return self._update_both(real[start : start + share], noise[start : start + share], 1.0 / replicas)
+
+    def _update_both(self, real: tf.Tensor, noise: tf.Tensor, scale: float = 1.0):
+        """Update D, then G, on one batch; (D loss, G loss, mean sign of D on reals), each times `scale`."""
         # One generator forward pass serves both updates (as PyTorch's DCGAN example does): D learns from
         # it detached, then G's loss runs it through the updated D. The original ran G forward twice.
         with tf.GradientTape() as tape:
             fake = self.generator(noise, training=True)
             with tape.stop_recording():
-                d_loss, real_logits = self._discriminator_step(real, tf.stop_gradient(fake))
-            g_loss = self._g_loss(self.discriminator(self._augmented(fake), training=True))
+                d_loss, real_logits = self._discriminator_step(real, tf.stop_gradient(fake), scale)
+            g_loss = self._g_loss(self.discriminator(self._augmented(fake), training=True)) * scale
         variables = self.generator.trainable_variables
         self.g_optimizer.apply_gradients(zip(tape.gradient(g_loss, variables), variables))
-        if self.ema_generator is not None:
-            self._update_ema()
-        real_sign = tf.reduce_mean(tf.sign(tf.cast(real_logits, tf.float32)))
-        if self.config.ada_target:
-            self.augment_probability.assign(adapted_probability(
-                self.augment_probability, real_sign, self.config.ada_target, batch, ADA_IMAGES_TO_SATURATE))
-        return {"d_loss": d_loss, "g_loss": g_loss, "d_real": real_sign, "augment_p": self.augment_probability + 0.0}
+        return d_loss, g_loss, tf.reduce_mean(tf.sign(tf.cast(real_logits, tf.float32))) * scale
 
     def _augmented(self, images: tf.Tensor) -> tf.Tensor:
         if not self.config.augment:
@@ -233,12 +342,12 @@ class Trainer:
         probability = self.augment_probability if self.config.ada_target else None
         return diff_augment(images, self.config.augment, self._rng, probability)
 
-    def _discriminator_step(self, real: tf.Tensor, fake: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+    def _discriminator_step(self, real: tf.Tensor, fake: tf.Tensor, scale: float) -> tuple[tf.Tensor, tf.Tensor]:
         with tf.GradientTape() as tape:
             # Real and fake pass separately, as in the original, so batch norm sees each batch alone.
             real_logits = self.discriminator(self._augmented(real), training=True)
             fake_logits = self.discriminator(self._augmented(fake), training=True)
-            loss = self._d_loss(real_logits, fake_logits)
+            loss = self._d_loss(real_logits, fake_logits) * scale
         variables = self.discriminator.trainable_variables
         self.d_optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
         return loss, real_logits

@@ -1,0 +1,201 @@
+"""`devface watch`: new likes in PostgreSQL become one training job per user, once the user goes quiet.
+
+The trigger that `devface db init --with-trigger` installs sends `pg_notify('devface_likes', user_id)` for
+every insert; the watcher LISTENs for those to react at once. Notifications are not stored: any sent while
+the connection is down are gone, so a catch-up scan (each user's newest like id against the newest one
+already trained) runs every `scan_seconds` and right after every reconnect. A user is submitted once no new
+like has arrived for `quiet_seconds` and at least `min_likes` are untrained, and never while a job for that
+user is still queued or running: likes that arrive meanwhile wait for the next job.
+"""
+
+from __future__ import annotations
+
+import logging
+import select
+import threading
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as futures_wait
+from typing import Callable, Protocol
+
+import attrs
+import psycopg2
+
+from devface_core.errors import DevfaceError
+
+logger = logging.getLogger(__name__)
+
+
+@attrs.frozen
+class WatchSettings:
+    """How long a user must be quiet, how many new likes a job needs, how often to catch up."""
+
+    quiet_seconds: float = 10.0
+    min_likes: int = 1
+    scan_seconds: float = 60.0
+    reconnect_seconds: float = 2.0
+
+
+class JobQueue(Protocol):
+    """Where the watcher sends a user's training job."""
+
+    def submit(self, user_id: str) -> None:
+        """Queue one training job for the user."""
+
+    def busy(self, user_id: str) -> bool:
+        """Whether a job for the user is still queued or running."""
+
+
+class LikesFeed(Protocol):
+    """What the watcher needs from a likes store (the postgres adapter provides it)."""
+
+    def listen(self): ...
+
+    def latest_like_ids(self) -> dict[str, int]: ...
+
+    def likes_after(self, user_id: str, after_id: int) -> tuple[int, int]: ...
+
+
+@attrs.frozen
+class SubmittedJob:
+    """One job the watcher queued: the user, how many new likes it covers, the newest like id in it."""
+
+    user_id: str
+    new_likes: int
+    up_to_id: int
+
+
+class Watcher:
+    """Turns notifications and catch-up scans into debounced per-user jobs (drive it with `step` or `run`)."""
+
+    def __init__(self, feed: LikesFeed, queue: JobQueue, settings: WatchSettings,
+                 clock: Callable[[], float] = time.monotonic):
+        self.feed, self.queue, self.settings, self.clock = feed, queue, settings, clock
+        self.trained_up_to: dict[str, int] = {}  # per user, the newest like id some job already covers
+        self.pending: dict[str, float] = {}  # users with untrained likes → when their last like was seen
+        self.submitted: list[SubmittedJob] = []
+        self.notifications_received = 0
+        self._connection = None
+        self._next_scan = 0.0
+        self._stop = threading.Event()
+
+    def start(self) -> None:
+        """Treat every like already stored as handled, and start listening."""
+        self.trained_up_to = self.feed.latest_like_ids()
+        self._next_scan = self.clock() + self.settings.scan_seconds
+        self._connect()
+
+    def run(self) -> None:
+        """Step until `stop()` is called."""
+        self.start()
+        wait = min(1.0, self.settings.quiet_seconds or 1.0, self.settings.scan_seconds)
+        while not self._stop.is_set():
+            self.step(wait)
+        self.close()
+
+    def stop(self) -> None:
+        """Make `run` return after its current step (safe from a signal handler or another thread)."""
+        self._stop.set()
+
+    def close(self) -> None:
+        """Close the LISTEN connection."""
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+    def step(self, timeout: float) -> None:
+        """Wait up to `timeout` s for notifications, catch up if due, then submit the users that are ready."""
+        self._receive(timeout)
+        if self.clock() >= self._next_scan:
+            self.catch_up()
+        self._submit_ready()
+
+    def catch_up(self) -> None:
+        """Find users with likes newer than their last job, whether or not a notification said so."""
+        now = self.clock()
+        for user_id, newest in self.feed.latest_like_ids().items():
+            if newest > self.trained_up_to.get(user_id, 0) and user_id not in self.pending:
+                logger.info("catch-up scan: user %r has untrained likes", user_id)
+                self.pending[user_id] = now
+        self._next_scan = now + self.settings.scan_seconds
+
+    def _connect(self) -> bool:
+        try:
+            self._connection = self.feed.listen()
+            return True
+        except DevfaceError as exc:
+            logger.warning("cannot listen for likes (%s); retrying in %.0f s", exc, self.settings.reconnect_seconds)
+            self._stop.wait(self.settings.reconnect_seconds)
+            return False
+
+    def _receive(self, timeout: float) -> None:
+        if self._connection is None:
+            if not self._connect():
+                return
+            self._next_scan = 0.0  # whatever was notified while disconnected is found by a scan now
+        try:
+            if select.select([self._connection], [], [], timeout)[0]:
+                self._connection.poll()
+            while self._connection.notifies:
+                self._saw(self._connection.notifies.pop(0).payload)
+        except (psycopg2.OperationalError, psycopg2.InterfaceError) as exc:
+            logger.warning("lost the LISTEN connection (%s); reconnecting and catching up",
+                           str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
+            self.close()
+
+    def _saw(self, user_id: str) -> None:
+        self.notifications_received += 1
+        self.pending[user_id] = self.clock()  # debounce: the quiet period counts from the latest like
+
+    def _submit_ready(self) -> None:
+        now = self.clock()
+        for user_id, last_seen in list(self.pending.items()):
+            if now - last_seen < self.settings.quiet_seconds or self.queue.busy(user_id):
+                continue
+            count, newest = self.feed.likes_after(user_id, self.trained_up_to.get(user_id, 0))
+            if count == 0:
+                del self.pending[user_id]  # a notification for likes a job already covered
+            elif count < self.settings.min_likes:
+                self.pending[user_id] = now  # look again after another quiet period
+            else:
+                self.queue.submit(user_id)
+                self.trained_up_to[user_id] = newest
+                del self.pending[user_id]
+                self.submitted.append(SubmittedJob(user_id, count, newest))
+                logger.info("queued training for user %r (%d new likes, up to id %d)", user_id, count, newest)
+
+
+class LocalQueue:
+    """Jobs run one at a time on a thread of this process (`--queue local`): no broker needed."""
+
+    def __init__(self, run_job: Callable[[str], object]):
+        self._run_job = run_job
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="devface-job")
+        self._jobs: dict[str, Future] = {}
+
+    def submit(self, user_id: str) -> None:
+        """Queue the user's job behind any others."""
+        self._jobs[user_id] = self._pool.submit(self._logged, user_id)
+
+    def busy(self, user_id: str) -> bool:
+        """Whether the user's last job has not finished."""
+        job = self._jobs.get(user_id)
+        return job is not None and not job.done()
+
+    def wait(self, user_id: str, timeout: float | None = None) -> None:
+        """Block until the user's last job has finished (or `timeout` seconds pass)."""
+        job = self._jobs.get(user_id)
+        if job is not None:
+            futures_wait([job], timeout)
+
+    def close(self) -> None:
+        """Wait for queued jobs to finish."""
+        self._pool.shutdown(wait=True)
+
+    def _logged(self, user_id: str) -> None:
+        try:
+            self._run_job(user_id)
+        except DevfaceError as exc:  # one user's bad data must not stop the watcher
+            logger.error("training user %r failed: %s", user_id, exc)
+        except Exception:
+            logger.exception("training user %r failed unexpectedly", user_id)
