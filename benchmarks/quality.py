@@ -22,12 +22,13 @@ import numpy as np
 
 import common
 
-FEW_SHOT = {"architecture": "fast", "augment": "color,translation,cutout", "mirror": True, "ema": 0.999,
-            "batch_size": 16}
+# Every recipe names each setting it depends on, so changing devface's defaults never changes a row.
+ORIGINAL = {"architecture": "seed", "augment": "", "ada_target": 0.0, "mirror": False, "ema": 0.0, "batch_size": 8}
+FEW_SHOT = {"architecture": "fast", "augment": "color,translation,cutout", "ada_target": 0.0, "mirror": True,
+            "ema": 0.999, "batch_size": 16}
 RECIPES = {
-    "seed (original)": {"architecture": "seed"},
-    "seed + DiffAugment + EMA": {"architecture": "seed", "augment": "color,translation,cutout", "mirror": True,
-                                 "ema": 0.999},
+    "seed (original)": ORIGINAL,
+    "seed + DiffAugment + EMA": {**ORIGINAL, "augment": "color,translation,cutout", "mirror": True, "ema": 0.999},
     "fast + DiffAugment + EMA": FEW_SHOT,
     "fast + ADA + EMA": {**FEW_SHOT, "ada_target": 0.6},
     "fast + ADA + EMA + grow 4×": {**FEW_SHOT, "ada_target": 0.6, "grow_from": "quarter"},
@@ -50,7 +51,7 @@ def recipe_config(name: str, size: int, seconds: float, init_from: Path | None =
     recipe = dict(RECIPES[name])
     if "grow_from" in recipe:
         recipe["grow_from"] = max(16, size // GROW_FROM[recipe["grow_from"]])
-    return Config(image_size=size, epochs=100_000, max_seconds=seconds, sample_every=25, samples_per_snapshot=6,
+    return Config(image_size=size, epochs=100_000, max_steps=0, max_seconds=seconds, sample_every=25, samples_per_snapshot=6,
                   init_from=str(init_from) if init_from else None, **recipe)
 
 

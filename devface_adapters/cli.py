@@ -163,10 +163,12 @@ def run_command(source, sink, user_id, source_opt, sink_opt, config_file, as_jso
 
 
 class _progress_bar:
-    """A click progress bar over epochs (epoch, losses, ETA) on a terminal; nothing otherwise."""
+    """A click progress bar over steps (or epochs without a step limit) with losses and ETA on a terminal."""
 
     def __init__(self, config: Config, enabled: bool):
-        self._bar = click.progressbar(length=config.epochs, label="training", file=sys.stderr,
+        self._by_steps = bool(config.max_steps)
+        length = config.max_steps or config.epochs
+        self._bar = click.progressbar(length=length, label="training", file=sys.stderr,
                                       show_eta=True, item_show_func=self._describe) if enabled else None
         self._latest = None
 
@@ -181,15 +183,16 @@ class _progress_bar:
             self._bar.__exit__(*exc_info)
 
     def _advance(self, tick) -> None:
+        done_before = self._latest.step if self._latest is not None else 0
         self._latest = tick
-        self._bar.update(1, tick)
+        self._bar.update(tick.step - done_before if self._by_steps else 1, tick)
 
     @staticmethod
     def _describe(tick) -> str | None:
         if tick is None:
             return None
         losses = " ".join(f"{name}={value:.3f}" for name, value in tick.losses.items())
-        return f"epoch {tick.epoch}/{tick.epochs} {losses}"
+        return f"step {tick.step} epoch {tick.epoch} {losses}"
 
 
 def _print_report(report: RunReport, as_json: bool) -> None:

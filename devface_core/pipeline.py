@@ -85,7 +85,7 @@ def _report(user_id, training_set, selection, trainer, uri, timings, config) -> 
         images_read=training_set.images_read,
         images_used=len(training_set.images),
         skipped=training_set.skipped,
-        epochs=config.epochs,
+        epochs=trainer.epochs_done,
         steps=trainer.steps_done,
         snapshot_epoch=selection.snapshot.epoch,
         sample_index=selection.sample_index,

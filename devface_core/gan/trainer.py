@@ -110,6 +110,7 @@ class Trainer:
         # Fixed noise: every snapshot shows the same latent points, so progress is comparable.
         self._fixed_noise = self._rng.normal([config.samples_per_snapshot, config.z_dim])
         self.steps_done = 0
+        self.epochs_done = 0
         self.resumed_from_epoch: int | None = None
         self._checkpoint_dir = Path(checkpoint_dir) if checkpoint_dir else None
         self._checkpoints: TrainingCheckpoints | None = None
@@ -184,6 +185,7 @@ class Trainer:
             if self._steps_left(steps) == 0:
                 return
             scalar_losses = self.run_steps(real_images, self._steps_left(steps))
+            self.epochs_done = epoch
             logger.debug("epoch %d/%d trained (step %d)", epoch, self.config.epochs, self.steps_done)
             if progress is not None:
                 elapsed = time.perf_counter() - started
