@@ -37,7 +37,10 @@ def devface_steps_per_second(
     from devface_core.gan.flops import train_step_flops
     from devface_core.gan.trainer import Trainer, resident_images
 
-    trainer = Trainer(Config(architecture=architecture, image_size=image_size, batch_size=batch, precision=precision))
+    # The bare step, like the original's loop: no augmentation, flips or weight average (devface's defaults
+    # add those; they cost a few percent and are the quality benchmark's business).
+    trainer = Trainer(Config(architecture=architecture, image_size=image_size, batch_size=batch, precision=precision,
+                             augment="", ada_target=0.0, mirror=False, ema=0.0))
     images = np.random.default_rng(0).integers(0, 255, (64, image_size, image_size, 3), dtype=np.uint8)
     real = resident_images(images)
     trainer.run_steps(real, 3)

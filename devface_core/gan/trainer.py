@@ -178,6 +178,7 @@ class Trainer:
         full_size = resident_images(images)
         steps = self.steps_per_epoch(len(images))
         first_epoch, history = self._start()
+        self.epochs_done = first_epoch - 1
         yield from history
         started = time.perf_counter()
         real_images = self._grow(full_size, steps, started)
