@@ -11,7 +11,14 @@ from devface_core.errors import ConfigError
 def test_defaults_publish_the_front_end_size():
     config = load_config(environ={})
     assert config.output_size == (500, 492)
-    assert config.architecture == "seed" and config.select == "latest" and config.fit == "crop"
+    assert config.fit == "crop"
+
+
+def test_defaults_are_the_recipe_that_won_the_quality_benchmark():
+    config = load_config(environ={})
+    assert (config.architecture, config.augment, config.ada_target, config.mirror, config.ema) == (
+        "fast", "color,translation,cutout", 0.6, True, 0.999)
+    assert (config.select, config.max_steps, config.batch_size, config.grow_from) == ("best", 1500, 16, 0)
 
 
 @pytest.mark.parametrize(
@@ -33,9 +40,9 @@ def test_file_then_environment_then_options(tmp_path):
 
 def test_yaml_file_with_a_devface_section(tmp_path):
     file = tmp_path / "settings.yaml"
-    file.write_text("devface:\n  image-size: 32\n  output_size: 250x246\n  select: best\n")
+    file.write_text("devface:\n  image-size: 32\n  output_size: 250x246\n  select: latest\n")
     config = load_config(file, environ={})
-    assert (config.image_size, config.output_size, config.select) == (32, (250, 246), "best")
+    assert (config.image_size, config.output_size, config.select) == (32, (250, 246), "latest")
 
 
 def test_errors_say_where_the_bad_value_came_from(tmp_path):

@@ -25,14 +25,18 @@ def trained(config: Config) -> Trainer:
     return trainer
 
 
-ARCHITECTURES = ("fast",)  # seed: see the note in test_mirrored.py
+# `seed`'s synchronised batch norm, across its real/fake discriminator passes, aborts TensorFlow's collective
+# ops with a shape mismatch between replicas; mirrored training is checked on `fast`, the default.
+ARCHITECTURES = ("fast",)
 
 
 def main() -> None:
     results = {}
     for architecture in ARCHITECTURES:
+        # No augmentation: its random draws happen inside each replica, so they would differ from one
+        # device's (flips, batch and noise are drawn for the whole batch and do match).
         config = Config(architecture=architecture, image_size=16, z_dim=8, batch_size=8, epochs=3, seed=4,
-                        ema=0.9 if architecture == "fast" else 0.0)
+                        ema=0.9, augment="none", ada_target=0.0, mirror=True)
         single, mirrored = trained(config), trained(attrs.evolve(config, strategy="mirrored"))
         weight_gap = max(float(np.max(np.abs(a - b))) for a, b in
                          zip(single.generator.get_weights(), mirrored.generator.get_weights()))
