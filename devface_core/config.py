@@ -137,7 +137,7 @@ def _choice_field(default: str, choices: tuple[str, ...]):
 class Config:
     """Every setting of a run. An epoch is one pass over the user's images (ceil(N / batch_size) steps).
 
-    The defaults are the recipe that won benchmarks/quality.py: the `fast` architecture with adaptive
+    The defaults are benchmarks/quality.py's few-image recipe: the `fast` architecture with adaptive
     DiffAugment, flips and a weight average, trained for a number of steps (a GAN learns per step, and a
     user with 10 likes has one step per epoch), publishing the best-scoring snapshot.
     """
