@@ -25,9 +25,9 @@ def build_original(image_size: int, batch: int, z_dim: int = 100):
     """(generator, discriminator, combined) compiled as the original: BCE, Adam(2e-4, 0.5), D frozen in combined."""
     import keras
 
-    from devface_core.gan.models import build_models
+    from devface_core.gan.models import build_original_seed
 
-    generator, discriminator = build_models("seed", image_size, z_dim, seed=0)
+    generator, discriminator = build_original_seed(image_size, z_dim, seed=0)
     loss = keras.losses.BinaryCrossentropy(from_logits=True)  # devface's D ends in logits, not a sigmoid
     discriminator.compile(loss=loss, optimizer=keras.optimizers.Adam(2e-4, 0.5), metrics=["accuracy"])
     # Keras 3 fixes a model's trainable variables when its train function is first traced, while the

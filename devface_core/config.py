@@ -115,6 +115,15 @@ def growth_error(config: "Config") -> str | None:
     return None
 
 
+def strategy_error(config: "Config") -> str | None:
+    """Why the distribution strategy cannot train this architecture, or None when it can."""
+    if config.strategy == "mirrored" and config.architecture == "seed":
+        # Its synchronised batch norm, across the separate real and fake passes, aborted TensorFlow's
+        # collectives with a shape mismatch between replicas (seen on 2 logical CPU devices).
+        return "strategy mirrored needs architecture fast (the original 'seed' cannot be split over devices)"
+    return None
+
+
 def _positive_size(instance, attribute, value):
     """Both sides of an output size must be positive and sane."""
     if not all(1 <= side <= 4096 for side in value):
@@ -222,8 +231,9 @@ def _build(values: dict[str, Any]) -> Config:
         config = Config(**values)
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"config: {exc}") from None
-    if growth_error(config):
-        raise ConfigError(f"config: {growth_error(config)}")
+    for error in (growth_error(config), strategy_error(config)):
+        if error:
+            raise ConfigError(f"config: {error}")
     if config.resume and not config.checkpoint_dir:
         raise ConfigError("config: resume needs checkpoint_dir (where the checkpoints are)")
     return config

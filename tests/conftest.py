@@ -11,6 +11,12 @@ from devface_core import Config
 IN_CI = bool(os.environ.get("CI"))
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked `long` go first: with one process per CPU, a long test that started last would run
+    alone at the end while the other processes sit idle."""
+    items.sort(key=lambda item: item.get_closest_marker("long") is None)
+
+
 @pytest.fixture
 def tiny_config() -> Config:
     """Trains in about a second: 32×32, tiny noise vector, two epochs, a snapshot per epoch."""

@@ -10,6 +10,8 @@ import pytest
 
 BENCHMARKS = Path(__file__).parents[1] / "benchmarks"
 
+pytestmark = pytest.mark.long  # minutes of training: scheduled first
+
 
 def run_quick(name: str) -> list[str]:
     """Run one benchmark in --quick mode; return its output lines after checking it succeeded."""
@@ -28,9 +30,8 @@ def first_words(lines: list[str], count: int) -> list[str]:
 def test_train_throughput_compares_devface_with_the_original_loop():
     lines = run_quick("train_throughput.py")
     rows = [line.split()[:4] for line in lines if line.startswith("seed ")]
-    assert [row[:3] for row in rows] == [["seed", "8", "original"], ["seed", "8", "devface"], ["seed", "8", "devface"],
-                                         ["seed", "32", "original"], ["seed", "32", "devface"], ["seed", "32", "devface"]]
-    assert [row[3] for row in rows].count("(bf16)") == 2
+    assert [row[:3] for row in rows] == [["seed", "8", "original"], ["seed", "8", "devface"], ["seed", "8", "devface"]]
+    assert [row[3] for row in rows].count("(bf16)") == 1
 
 
 @pytest.mark.usefixtures("pg_dsn")

@@ -1,10 +1,13 @@
-"""Multiply-accumulates per image of a Keras model, counted from its layers' shapes (convolutions and dense)."""
+"""Multiply-accumulates per image of a Keras model, counted from its layers' shapes (convolutions and dense):
+the ones executed, so an UpConv2D counts its four 2×2 phase convolutions, not a 3×3 at twice the side."""
 
 from __future__ import annotations
 
 import math
 
 import keras
+
+from devface_core.gan.upconv import UpConv2D, upconv_macs
 
 
 def layer_macs(layer: keras.layers.Layer) -> int:
@@ -13,6 +16,8 @@ def layer_macs(layer: keras.layers.Layer) -> int:
         return model_macs(layer)
     inner = getattr(layer, "layer", None)  # a wrapper such as SpectralNormalization: its shapes, inner kernel
     kernel_layer = inner if isinstance(inner, keras.layers.Layer) else layer
+    if isinstance(layer, UpConv2D):
+        return upconv_macs(*layer.input.shape[1:], layer.filters)
     if isinstance(kernel_layer, keras.layers.Conv2DTranspose):
         in_h, in_w, _ = layer.input.shape[1:]
         return in_h * in_w * math.prod(kernel_layer.kernel.shape)

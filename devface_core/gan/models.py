@@ -14,6 +14,7 @@ from keras import layers
 
 from devface_core.config import ARCHITECTURES
 from devface_core.errors import ConfigError
+from devface_core.gan.upconv import UpConv2D
 
 ModelPair = tuple[keras.Model, keras.Model]
 
@@ -33,15 +34,21 @@ class _SeedSequence:
         return next(self._counter)
 
 
-def seed_generator(image_size: int, z_dim: int, seeds: _SeedSequence) -> keras.Model:
-    """The original generator: Dense → 2× (UpSampling + Conv 128/64 + BN + ReLU) → Conv 3 tanh."""
+def seed_generator(image_size: int, z_dim: int, seeds: _SeedSequence, fused: bool = True) -> keras.Model:
+    """The original generator: Dense → 2× (UpSampling + Conv 128/64 + BN + ReLU) → Conv 3 tanh.
+
+    `fused` computes each upsample + conv as one UpConv2D (same model, 2.25× fewer multiply-adds); the
+    benchmarks build the original's literal layers with fused=False."""
     base = image_size // 4
     z = keras.Input((z_dim,), name="z")
     x = layers.Dense(128 * base * base, activation="relu", kernel_initializer=seeds.glorot())(z)
     x = layers.Reshape((base, base, 128))(x)
     for filters in (128, 64):
-        x = layers.UpSampling2D()(x)
-        x = layers.Conv2D(filters, 3, padding="same", kernel_initializer=seeds.glorot())(x)
+        if fused:
+            x = UpConv2D(filters, kernel_initializer=seeds.glorot())(x)
+        else:
+            x = layers.UpSampling2D()(x)
+            x = layers.Conv2D(filters, 3, padding="same", kernel_initializer=seeds.glorot())(x)
         x = layers.BatchNormalization(momentum=0.8)(x)
         x = layers.Activation("relu")(x)
     image = layers.Conv2D(3, 3, padding="same", activation="tanh", kernel_initializer=seeds.glorot())(x)
@@ -72,6 +79,12 @@ def _build_seed(image_size: int, z_dim: int, seed: int, fading: bool = False) ->
     return seed_generator(image_size, z_dim, seeds), seed_discriminator(image_size, seeds)
 
 
+def build_original_seed(image_size: int, z_dim: int, seed: int) -> ModelPair:
+    """The seed pair with the original's literal UpSampling2D + Conv2D layers, for the benchmarks' baseline."""
+    seeds = _SeedSequence(seed)
+    return seed_generator(image_size, z_dim, seeds, fused=False), seed_discriminator(image_size, seeds)
+
+
 def _fast_plan(image_size: int) -> tuple[int, list[int]]:
     """(starting side, channels per upsampling block): halve the side down to ≤ 8, 256 channels there."""
     side, blocks = image_size, 0
@@ -81,7 +94,8 @@ def _fast_plan(image_size: int) -> tuple[int, list[int]]:
 
 
 def fast_generator(image_size: int, z_dim: int, seeds: _SeedSequence, fading: bool = False) -> keras.Model:
-    """Few-shot generator: Dense → side×side×256, then blocks of nearest upsample + 3×3 conv + BN + GLU.
+    """Few-shot generator: Dense → side×side×256, then blocks of nearest upsample + 3×3 conv (one UpConv2D)
+    + BN + GLU.
 
     No transposed convolutions (their uneven overlap is what draws checkerboards); GLU gates as in FastGAN.
     Layers are named by the side they work at, so a model grown to twice the size (progressive training)
@@ -97,9 +111,7 @@ def fast_generator(image_size: int, z_dim: int, seeds: _SeedSequence, fading: bo
     previous = x
     for filters in channels:
         previous, side = x, side * 2
-        x = layers.UpSampling2D(interpolation="nearest")(x)
-        x = layers.Conv2D(2 * filters, 3, padding="same", use_bias=False, kernel_initializer=seeds.glorot(),
-                          name=f"g_conv_{side}")(x)
+        x = UpConv2D(2 * filters, use_bias=False, kernel_initializer=seeds.glorot(), name=f"g_conv_{side}")(x)
         x = layers.BatchNormalization(name=f"g_bn_{side}")(x)
         x = GatedLinearUnit()(x)
     image = _to_rgb(x, side, seeds)

@@ -19,7 +19,7 @@ import numpy as np
 import tensorflow as tf
 
 from devface_core.base_model import load_base
-from devface_core.config import Config
+from devface_core.config import Config, strategy_error
 from devface_core.errors import ConfigError
 from devface_core.gan.augment import adapted_probability, diff_augment, random_flip
 from devface_core.gan.checkpoints import TrainingCheckpoints, clear_checkpoints, has_checkpoint
@@ -78,14 +78,16 @@ def _bce(labels_are_real: bool, logits: tf.Tensor) -> tf.Tensor:
     return tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=logits))
 
 
-def distribution_strategy(name: str, batch_size: int) -> tf.distribute.Strategy | None:
+def distribution_strategy(config: Config) -> tf.distribute.Strategy | None:
     """None for `default` (one device); for `mirrored`, a MirroredStrategy over every GPU, or, without
     GPUs, over every logical CPU device (tests split the CPU in two to exercise it)."""
-    if name != "mirrored":
+    if config.strategy != "mirrored":
         return None
+    if strategy_error(config):
+        raise ConfigError(strategy_error(config))
     devices = tf.config.list_logical_devices("GPU") or tf.config.list_logical_devices("CPU")
-    if batch_size % len(devices):
-        raise ConfigError(f"batch_size {batch_size} does not split evenly over {len(devices)} devices")
+    if config.batch_size % len(devices):
+        raise ConfigError(f"batch_size {config.batch_size} does not split evenly over {len(devices)} devices")
     logger.info("mirrored training over %s", ", ".join(device.name for device in devices))
     return tf.distribute.MirroredStrategy([device.name for device in devices])
 
@@ -100,7 +102,7 @@ class Trainer:
         # Adaptive augmentation starts at p = 0 and earns its strength from the discriminator's overfitting.
         self.augment_probability = tf.Variable(0.0 if config.ada_target else 1.0, trainable=False)
         self.sides = growth_sides(config)
-        self._strategy = distribution_strategy(config.strategy, config.batch_size)
+        self._strategy = distribution_strategy(config)
         self._fade_alpha = tf.Variable(1.0, trainable=False)  # the newest block's share while it fades in
         # A base was trained to full size already: fine-tuning it does not grow again.
         self._build_stage(len(self.sides) - 1 if config.init_from else 0)

@@ -63,10 +63,10 @@ def test_listing_follows_every_page(client, s3_bucket):
         client.put_object(Bucket=s3_bucket, Key=f"many/bob/{index:05d}.png", Body=b"x")
 
     with ThreadPoolExecutor(max_workers=16) as pool:
-        list(pool.map(put, range(2500)))
-    adapter = S3Adapter(url=f"s3://{s3_bucket}/many", page_size="300")
+        list(pool.map(put, range(700)))
+    adapter = S3Adapter(url=f"s3://{s3_bucket}/many", page_size="200")  # four pages, the last one partial
     keys = [liked.key for liked in adapter.iter_images("bob")]
-    assert len(keys) == 2500 and len(set(keys)) == 2500
+    assert len(keys) == 700 and len(set(keys)) == 700
 
 
 @pytest.mark.parametrize("user", ["../alice", "a/b", "..", ""])

@@ -66,3 +66,9 @@ def test_unreadable_or_unparsable_files_are_config_errors(tmp_path):
 def test_config_is_frozen():
     with pytest.raises(AttributeError):
         Config().epochs = 3
+
+
+def test_mirrored_training_of_the_original_architecture_is_refused_up_front():
+    with pytest.raises(ConfigError, match="strategy mirrored needs architecture fast"):
+        load_config(overrides={"strategy": "mirrored", "architecture": "seed"})
+    assert load_config(overrides={"strategy": "mirrored"}).architecture == "fast"

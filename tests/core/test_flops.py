@@ -6,7 +6,7 @@ import keras
 from keras import layers
 
 from devface_core.gan.flops import model_macs, train_step_flops
-from devface_core.gan.models import build_models
+from devface_core.gan.models import build_models, build_original_seed
 
 
 def test_conv_dense_and_wrapped_layers_are_counted_from_their_shapes():
@@ -20,8 +20,17 @@ def test_conv_dense_and_wrapped_layers_are_counted_from_their_shapes():
     assert model_macs(model) == 8 * 8 * 108 + 4 * 4 * 8 + 4 * 4 * 40 + 320 * 7
 
 
-def test_seed_generator_at_128_matches_the_hand_count():
-    generator, discriminator = build_models("seed", 128, 100, seed=0)
+def test_the_original_seed_generator_at_128_matches_the_hand_count():
+    generator, discriminator = build_original_seed(128, 100, seed=0)
     by_hand = 100 * 128 * 32 * 32 + 64 * 64 * 9 * 128 * 128 + 128 * 128 * 9 * 128 * 64 + 128 * 128 * 9 * 64 * 3
     assert model_macs(generator) == by_hand
     assert train_step_flops(generator, discriminator, 8) == 2 * 8 * (3 * by_hand + 9 * model_macs(discriminator))
+
+
+def test_devface_seed_generator_counts_the_four_phase_convolutions_it_runs():
+    generator, _ = build_models("seed", 128, 100, seed=0)
+    # Each upsample + conv runs as four 2×2 convs (one per output parity) at the small side.
+    by_hand = 100 * 128 * 32 * 32 + 4 * 32 * 32 * 4 * 128 * 128 + 4 * 64 * 64 * 4 * 128 * 64 + 128 * 128 * 9 * 64 * 3
+    assert model_macs(generator) == by_hand
+    original, _ = build_original_seed(128, 100, seed=0)
+    assert model_macs(original) / model_macs(generator) > 2.1

@@ -7,7 +7,8 @@ import keras
 import numpy as np
 import pytest
 
-from devface_core.gan.models import build_models
+from devface_core.gan.models import build_models, build_original_seed
+from devface_core.gan.upconv import UpConv2D
 from devface_core.dataset import ImageBuffer
 from devface_core.gan.trainer import Trainer, resident_images
 
@@ -55,8 +56,12 @@ def test_training_changes_the_generator(tiny_config, dataset):
 
 def test_seed_architecture_has_the_original_shapes():
     generator, discriminator = build_models("seed", 128, 100, seed=0)
-    conv_filters = [layer.filters for layer in generator.layers if isinstance(layer, keras.layers.Conv2D)]
+    conv_filters = [layer.filters for layer in generator.layers if isinstance(layer, (keras.layers.Conv2D, UpConv2D))]
     assert conv_filters == [128, 64, 3]
+    # Upsample + conv runs fused, but the weights are the original's, shape for shape and value for value.
+    original, _ = build_original_seed(128, 100, seed=0)
+    assert [w.shape for w in generator.weights] == [w.shape for w in original.weights]
+    assert all(np.array_equal(a, b) for a, b in zip(generator.get_weights(), original.get_weights()))
     assert generator.output_shape == (None, 128, 128, 3)
     d_filters = [layer.filters for layer in discriminator.layers if isinstance(layer, keras.layers.Conv2D)]
     assert d_filters == [32, 64, 128, 256]

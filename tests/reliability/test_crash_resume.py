@@ -21,7 +21,8 @@ from tests.helpers.scripts import script
 
 TRIALS = 20
 CHECKPOINT_EVERY = 4
-EPOCHS = 200
+# Short enough that the later trials resume a finished run and are killed while publishing it.
+EPOCHS = 60
 TRAINING = ["--epochs", str(EPOCHS), "--image-size", "16", "--batch-size", "4", "--z-dim", "8", "--sample-every", "50",
             "--checkpoint-every", str(CHECKPOINT_EVERY), "--resume", "-vv"]
 EPOCH_LINE = re.compile(r"epoch (\d+)/\d+ trained")
@@ -102,6 +103,8 @@ def run_command(likes: Path, checkpoints: Path, sink: list[str]) -> list[str]:
             "--checkpoint-dir", str(checkpoints), *TRAINING]
 
 
+@pytest.mark.long
+@pytest.mark.timeout(900)  # 25 processes, each starting TensorFlow: minutes on a slow 2-core machine
 def test_sigkill_at_random_points_loses_nothing(tmp_path, likes, sinks):
     reference = tmp_path / "reference"
     assert Child(run_command(likes, tmp_path / "ck-reference", ["--sink", f"dir:{reference}"])).finish() == 0

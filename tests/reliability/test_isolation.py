@@ -26,6 +26,8 @@ COLOURS = {"black": (0, 0, 0), "white": (255, 255, 255), "red": (255, 0, 0), "gr
            "blue": (0, 0, 255), "cyan": (0, 255, 255), "magenta": (255, 0, 255), "yellow": (255, 255, 0)}
 USERS = {f"user-{name}": colour for name, colour in COLOURS.items()}
 
+pytestmark = pytest.mark.long  # minutes of training: scheduled first
+
 
 def nearest_colour(pixels: np.ndarray) -> tuple[int, int, int]:
     mean = pixels.reshape(-1, 3).astype(float).mean(axis=0)

@@ -26,7 +26,7 @@ def trained(config: Config) -> Trainer:
 
 
 # `seed`'s synchronised batch norm, across its real/fake discriminator passes, aborts TensorFlow's collective
-# ops with a shape mismatch between replicas; mirrored training is checked on `fast`, the default.
+# ops with a shape mismatch between replicas, so config refuses it; mirrored training is checked on `fast`.
 ARCHITECTURES = ("fast",)
 
 

@@ -1,0 +1,76 @@
+"""Nearest ×2 upsampling followed by a 3×3 "same" convolution, computed at the low resolution.
+
+After a nearest ×2 upsample, each output pixel's 3×3 window covers only 2×2 distinct input pixels, and
+which input pixels depends only on the output pixel's phase (row and column parity). So the same result
+is four 2×2 convolutions of the small input, one per phase, interleaved: 4·4 multiply-adds per input
+pixel and filter instead of 4·9, 2.25× fewer, forward and backward. Measured with gradients on a 2-core
+CPU: 1.2–1.9× faster (four separate convolutions beat one with 4× the filters, whose slicing cost more).
+The parameters stay one 3×3 kernel, so the layer is the same model as UpSampling2D + Conv2D (same
+weights, same initialisation).
+"""
+
+from __future__ import annotations
+
+import keras
+import tensorflow as tf
+from keras import layers
+
+# Which of the 3×3 kernel's rows act on the input row above (first row) and the row itself (second row)
+# for an even output row, and on the row itself and the row below for an odd one; the same for columns.
+_PHASE_TAPS = (((1.0, 0.0, 0.0), (0.0, 1.0, 1.0)), ((1.0, 1.0, 0.0), (0.0, 0.0, 1.0)))
+PHASES = ((0, 0), (0, 1), (1, 0), (1, 1))  # (row, column) parity, in depth_to_space's channel order
+
+
+def phase_kernel(kernel: tf.Tensor, row: int, col: int) -> tf.Tensor:
+    """The (2, 2, C, F) kernel that a (3, 3, C, F) kernel becomes for output pixels of one parity."""
+    rows, cols = (tf.constant(_PHASE_TAPS[parity], kernel.dtype) for parity in (row, col))
+    return tf.einsum("pr,qs,rsio->pqio", rows, cols, kernel)
+
+
+def upsample_conv(images: tf.Tensor, kernel: tf.Tensor) -> tf.Tensor:
+    """conv3x3_same(nearest_upsample_2x(images), kernel), computed on the small images."""
+    phases = []
+    for row, col in PHASES:
+        # An even output row reads the input rows above and at it (pad above), an odd one the rows at and
+        # below (pad below); each phase is then a "valid" 2×2 convolution of the small image's size.
+        padded = tf.pad(images, [[0, 0], [1 - row, row], [1 - col, col], [0, 0]])
+        phases.append(tf.nn.conv2d(padded, phase_kernel(kernel, row, col), 1, "VALID"))
+    return tf.nn.depth_to_space(tf.concat(phases, axis=-1), 2)
+
+
+@keras.saving.register_keras_serializable(package="devface")
+class UpConv2D(layers.Layer):
+    """UpSampling2D(nearest) then Conv2D(filters, 3, padding="same"), with the multiply-adds of the small side."""
+
+    def __init__(self, filters: int, activation=None, use_bias: bool = True,
+                 kernel_initializer="glorot_uniform", **kwargs):
+        super().__init__(**kwargs)
+        self.filters = filters
+        self.activation = keras.activations.get(activation)
+        self.use_bias = use_bias
+        self.kernel_initializer = keras.initializers.get(kernel_initializer)
+
+    def build(self, input_shape):
+        self.kernel = self.add_weight(shape=(3, 3, input_shape[-1], self.filters), name="kernel",
+                                      initializer=self.kernel_initializer)
+        self.bias = self.add_weight(shape=(self.filters,), name="bias", initializer="zeros") if self.use_bias else None
+
+    def call(self, inputs):
+        outputs = upsample_conv(inputs, keras.ops.cast(self.kernel, inputs.dtype))
+        if self.bias is not None:
+            outputs = outputs + keras.ops.cast(self.bias, outputs.dtype)
+        return self.activation(outputs)
+
+    def compute_output_shape(self, input_shape):
+        batch, height, width, _ = input_shape
+        return batch, None if height is None else 2 * height, None if width is None else 2 * width, self.filters
+
+    def get_config(self):
+        return {**super().get_config(), "filters": self.filters, "use_bias": self.use_bias,
+                "activation": keras.activations.serialize(self.activation),
+                "kernel_initializer": keras.initializers.serialize(self.kernel_initializer)}
+
+
+def upconv_macs(height: int, width: int, channels: int, filters: int) -> int:
+    """Multiply-adds per image that `upsample_conv` executes on a (height, width, channels) input."""
+    return 4 * height * width * (2 * 2 * channels * filters)
