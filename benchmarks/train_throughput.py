@@ -1,6 +1,6 @@
 """Training throughput: devface's compiled step vs the original's Keras loop, and against this CPU's peak.
 
-Run: python benchmarks/train_throughput.py [--image-size 128] [--steps 20] [--quick]
+Run: python benchmarks/train_throughput.py [--image-size 128] [--steps 20] [--precisions float32] [--quick]
 Same architecture, same batch sizes; steps/s, images/s, achieved GFLOP/s (from the layers' MACs, see
 devface_core/gan/flops.py) as a share of the fp32 matmul peak measured here, and the ratio to the original.
 """
@@ -64,11 +64,16 @@ def main() -> None:
     parser.add_argument("--image-size", type=int, default=128)
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--batches", default="8,32")
+    parser.add_argument("--precisions", help="comma-separated, e.g. float32 (default: every precision; bf16 "
+                        "steps are very slow on CPUs without bf16 units)")
     parser.add_argument("--quick", action="store_true", help="32×32, batch 8, 3 steps: proves the benchmark runs")
     args = parser.parse_args()
     size, steps = (32, 3) if args.quick else (args.image_size, args.steps)
     batches = [8] if args.quick else [int(b) for b in args.batches.split(",")]
     from devface_core.config import PRECISIONS
+    precisions = args.precisions.split(",") if args.precisions else PRECISIONS
+    if set(precisions) - set(PRECISIONS):
+        parser.error(f"unknown precision in {args.precisions!r} (known: {', '.join(PRECISIONS)})")
     from devface_core.gan.models import BUILDERS
 
     peak = matmul_peak_gflops(repeats=2 if args.quick else 10)
@@ -78,11 +83,10 @@ def main() -> None:
           f"{'% peak':>7} {'vs original':>12}")
     for batch in batches:
         original = original_steps_per_second(size, batch, steps)
+        _row("seed", batch, "original", original, original_step_flops(size, batch), peak, original)
         for architecture in BUILDERS:
-            for precision in PRECISIONS:
+            for precision in precisions:
                 rate, flops = devface_steps_per_second(architecture, size, batch, steps, precision)
-                if architecture == "seed" and precision == "float32":
-                    _row("seed", batch, "original", original, original_step_flops(size, batch), peak, original)
                 loop = "devface" if precision == "float32" else "devface (bf16)"
                 _row(architecture, batch, loop, rate, flops, peak, original)
 
