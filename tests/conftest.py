@@ -12,8 +12,8 @@ IN_CI = bool(os.environ.get("CI"))
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Tests marked `long` go first: with one process per CPU, a long test that started last would run
-    alone at the end while the other processes sit idle."""
+    """Tests marked `long` go first within their file's turn (xdist's loadfile hands out files with the
+    most tests first, so a one-test file such as the crash test still comes last)."""
     items.sort(key=lambda item: item.get_closest_marker("long") is None)
 
 

@@ -15,9 +15,6 @@ from tests.conftest import service_unavailable
 from tests.helpers import images, pg
 from tests.helpers.scripts import script
 
-# Redis database 9 and the devface_likes channel are shared: these tests run in one process, one at a time.
-pytestmark = pytest.mark.xdist_group("shared-services")
-
 REDIS_URL = os.environ.get("DEVFACE_TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
 TINY = {"epochs": 1, "image_size": 16, "batch_size": 4, "z_dim": 8}
 LIKE_COLOURS = [(200, 40, 40), (40, 200, 40), (40, 40, 200)]

@@ -21,9 +21,6 @@ from devface_core.imaging import to_data_url
 from tests.helpers import images, pg
 from tests.helpers.scripts import script
 
-# Redis database 9 and the devface_likes channel are shared: these tests run in one process, one at a time.
-pytestmark = pytest.mark.xdist_group("shared-services")
-
 LIKE = to_data_url(images.png((200, 40, 40), (16, 16)))
 
 
