@@ -83,8 +83,9 @@ def distribution_strategy(config: Config) -> tf.distribute.Strategy | None:
     GPUs, over every logical CPU device (tests split the CPU in two to exercise it)."""
     if config.strategy != "mirrored":
         return None
-    if strategy_error(config):
-        raise ConfigError(strategy_error(config))
+    refused = strategy_error(config)
+    if refused:
+        raise ConfigError(refused)
     devices = tf.config.list_logical_devices("GPU") or tf.config.list_logical_devices("CPU")
     if config.batch_size % len(devices):
         raise ConfigError(f"batch_size {config.batch_size} does not split evenly over {len(devices)} devices")
