@@ -25,7 +25,7 @@ import common
 # Every recipe names each setting it depends on, so changing devface's defaults never changes a row.
 ORIGINAL = {"architecture": "seed", "augment": "", "ada_target": 0.0, "mirror": False, "ema": 0.0, "batch_size": 8}
 FEW_SHOT = {"architecture": "fast", "augment": "color,translation,cutout", "ada_target": 0.0, "mirror": True,
-            "ema": 0.999, "batch_size": 16}
+            "ema": 0.999, "batch_size": 16, "upsample": "nearest"}
 RECIPES = {
     "seed (original)": ORIGINAL,
     "seed + DiffAugment + EMA": {**ORIGINAL, "augment": "color,translation,cutout", "mirror": True, "ema": 0.999},
@@ -33,9 +33,10 @@ RECIPES = {
     "fast + ADA + EMA": {**FEW_SHOT, "ada_target": 0.6},
     "fast + ADA + EMA + grow 4×": {**FEW_SHOT, "ada_target": 0.6, "grow_from": "quarter"},
     "fast + ADA + EMA + grow 2×": {**FEW_SHOT, "ada_target": 0.6, "grow_from": "half"},
+    "fast + ADA + EMA + bilinear": {**FEW_SHOT, "ada_target": 0.6, "upsample": "bilinear"},
 }
 GROW_FROM = {"quarter": 4, "half": 2}  # start growing at this fraction of the side, so rows work at any size
-FINE_TUNED = ("fast + ADA + EMA",)  # the best from-scratch recipe in the runs so far
+FINE_TUNED = ("fast + ADA + EMA + bilinear",)  # the default recipe
 
 
 def liked_faces(size: int) -> np.ndarray:
@@ -80,7 +81,7 @@ def train_recipe(name: str, faces: np.ndarray, seconds: float, sheets: Path, bas
     wall = time.perf_counter() - started
     samples = trainer.generate(32)
     label = ("finetuned " if base else "") + name.split(" (")[0]
-    sheet = write_contact_sheet(sheets, re.sub(r"[^A-Za-z0-9]+", "_", label).strip("_"), snapshots[-8:])
+    sheet = write_contact_sheet(sheets, _slug(label), snapshots[-8:])
     return {"steps": trainer.steps_done, "wall": wall, "swd": float(np.mean(quality.swd(samples, faces))),
             "diversity": quality.diversity(samples), "nearest": float(quality.nearest_distances(samples, faces).min()),
             "sheet": sheet}
@@ -94,6 +95,8 @@ def main() -> None:
     parser.add_argument("--sheets", type=Path, help="folder for contact sheets (default: a temporary one)")
     parser.add_argument("--fine-tuned-only", action="store_true", help="only the rows fine-tuned from a base")
     parser.add_argument("--only", help="comma-separated recipe names: train just these from scratch")
+    parser.add_argument("--fine-tune", default=",".join(FINE_TUNED),
+                        help="comma-separated recipe names to pretrain a base for and fine-tune from it")
     parser.add_argument("--quick", action="store_true", help="3 s per recipe at 32×32: proves the benchmark runs")
     args = parser.parse_args()
     from devface_core import quality
@@ -110,16 +113,21 @@ def main() -> None:
           f"near-copy limit {quality.near_copy_limit(user_faces):.3f}")
     print(f"{'recipe':<36} {'steps':>6} {'wall s':>7} {'SWD':>7} {'diversity':>10} {'nearest':>8}  contact sheet")
     chosen = args.only.split(",") if args.only else list(RECIPES)
-    unknown = set(chosen) - set(RECIPES)
+    fine_tuned = [name for name in args.fine_tune.split(",") if name] if pretrain_seconds > 0 else []
+    unknown = set(chosen + fine_tuned) - set(RECIPES)
     if unknown:
         parser.error(f"unknown recipe {', '.join(sorted(unknown))} (known: {'; '.join(RECIPES)})")
     for name in [] if args.fine_tuned_only else chosen:
         _print_row(name, train_recipe(name, user_faces, seconds, sheets))
-    for name in FINE_TUNED if pretrain_seconds > 0 else ():
-        base = sheets / f"base-{name.split(' ')[0]}"
+    for name in fine_tuned:
+        base = sheets / f"base-{_slug(name)}"
         steps, wall = pretrain_base(name, base_faces, pretrain_seconds, base)
         _print_row(f"{name} from base ({steps} steps, {wall:.0f} s)",
                    train_recipe(name, user_faces, seconds, sheets, base))
+
+
+def _slug(label: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "_", label).strip("_")
 
 
 def _print_row(label: str, row: dict) -> None:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Iterable
 import attrs
 import numpy as np
 
-from devface_core.config import Config
+from devface_core.config import LEGACY_SETTINGS, Config
 from devface_core.dataset import load_training_set
 from devface_core.errors import ConfigError, NoImagesError
 from devface_core.protocols import ImageSource
@@ -24,7 +24,7 @@ from devface_core.atomic import write_atomically
 if TYPE_CHECKING:
     from devface_core.gan.trainer import Trainer
 
-BASE_SETTINGS = ("architecture", "image_size", "z_dim", "precision", "grow_from")  # what shapes the models
+BASE_SETTINGS = ("architecture", "image_size", "z_dim", "precision", "grow_from", "upsample")  # what shapes the models
 WEIGHT_FILES = ("generator", "discriminator", "sampler")
 
 
@@ -66,6 +66,7 @@ def load_base(trainer: "Trainer", folder: str | Path) -> None:
     except (OSError, ValueError) as exc:
         raise ConfigError(f"init_from {folder}: not a devface base model ({exc})") from None
     current = {name: trainer.config.to_dict()[name] for name in BASE_SETTINGS}
+    saved = {**LEGACY_SETTINGS, **saved}
     changed = [f"{name} {saved.get(name)!r} (this run: {current[name]!r})" for name in BASE_SETTINGS
                if saved.get(name) != current[name]]
     if changed:

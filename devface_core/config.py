@@ -16,6 +16,9 @@ SELECTIONS = ("latest", "best")
 FIT_MODES = ("crop", "pad", "stretch")
 PRECISIONS = ("float32", "mixed_bfloat16")
 STRATEGIES = ("default", "mirrored")
+UPSAMPLINGS = ("nearest", "bilinear")
+# What bases and checkpoints saved before a setting existed were trained with.
+LEGACY_SETTINGS = {"upsample": "nearest"}
 AUGMENTATIONS = ("color", "translation", "cutout")
 ENV_PREFIX = "DEVFACE_"
 
@@ -164,6 +167,7 @@ class Config:
     architecture: str = _choice_field("fast", ARCHITECTURES)
     # Progressive growing: train at this side first, then double up to image_size (0: train at full size).
     grow_from: int = attrs.field(default=0, converter=_to_int, validator=_growth_start)
+    upsample: str = _choice_field("bilinear", UPSAMPLINGS)  # how `fast`'s generator doubles its side
     grow_share: float = attrs.field(default=0.5, converter=_to_float, validator=_fraction)  # budget below full size
     augment: str = attrs.field(default="color,translation,cutout", converter=_to_policy)  # DiffAugment policy, e.g. color,translation
     ada_target: float = attrs.field(default=0.6, converter=_to_float, validator=_fraction)  # 0: fixed; 0.6: ADA

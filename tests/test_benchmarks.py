@@ -49,7 +49,8 @@ def test_memory_runs_the_pipeline_at_two_sizes():
 
 def test_quality_compares_the_recipes_for_the_same_budget():
     lines = run_quick("quality.py")
-    labels = [line.split(" from base")[0].split("  ")[0].strip() for line in lines[-7:]]
+    labels = [line.split(" from base")[0].split("  ")[0].strip() for line in lines[-8:]]
     assert labels == ["seed (original)", "seed + DiffAugment + EMA", "fast + DiffAugment + EMA", "fast + ADA + EMA",
-                      "fast + ADA + EMA + grow 4×", "fast + ADA + EMA + grow 2×", "fast + ADA + EMA"]
-    assert "from base" in lines[-1] and all(line.rstrip().endswith(".png") for line in lines[-7:])
+                      "fast + ADA + EMA + grow 4×", "fast + ADA + EMA + grow 2×", "fast + ADA + EMA + bilinear",
+                      "fast + ADA + EMA + bilinear"]
+    assert "from base" in lines[-1] and all(line.rstrip().endswith(".png") for line in lines[-8:])

@@ -20,7 +20,7 @@ import numpy as np
 import tensorflow as tf
 
 from devface_core.atomic import write_atomically
-from devface_core.config import Config
+from devface_core.config import LEGACY_SETTINGS, Config
 from devface_core.errors import ConfigError
 from devface_core.types import Snapshot
 from devface_core.userid import encoded_user_id
@@ -30,7 +30,7 @@ logger = logging.getLogger(__name__)
 # Settings a checkpoint is only valid for; others (epochs, selection, output size, limits) may change.
 TRAINING_SETTINGS = ("architecture", "image_size", "z_dim", "batch_size", "seed", "precision", "fit",
                      "samples_per_snapshot", "g_learning_rate", "d_learning_rate", "beta_1", "augment",
-                     "ada_target", "mirror", "ema", "grow_from", "grow_share")
+                     "ada_target", "mirror", "ema", "grow_from", "grow_share", "upsample")
 
 
 def user_checkpoint_dir(root: str | Path, user_id: str) -> Path:
@@ -98,7 +98,7 @@ class TrainingCheckpoints:
 
     def _check_settings(self) -> None:
         path = self.directory / "settings.json"
-        saved = json.loads(path.read_text()) if path.exists() else {}
+        saved = {**LEGACY_SETTINGS, **json.loads(path.read_text())} if path.exists() else {}
         current = json.loads(_settings_json(self._config))
         changed = [f"{name} {saved[name]!r} → {current[name]!r}" for name in current
                    if name in saved and saved[name] != current[name]]

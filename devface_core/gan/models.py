@@ -72,7 +72,8 @@ def seed_discriminator(image_size: int, seeds: _SeedSequence) -> keras.Model:
     return keras.Model(image, logit, name="seed_discriminator")
 
 
-def _build_seed(image_size: int, z_dim: int, seed: int, fading: bool = False) -> ModelPair:
+def _build_seed(image_size: int, z_dim: int, seed: int, fading: bool = False, upsample: str = "nearest") -> ModelPair:
+    # The original's nearest upsampling is part of what `seed` reproduces, so `upsample` does not apply.
     if fading:
         raise ConfigError("architecture 'seed' does not grow progressively (use architecture 'fast')")
     seeds = _SeedSequence(seed)
@@ -93,8 +94,9 @@ def _fast_plan(image_size: int) -> tuple[int, list[int]]:
     return side, [max(32, 256 >> (index + 1)) for index in range(blocks)]
 
 
-def fast_generator(image_size: int, z_dim: int, seeds: _SeedSequence, fading: bool = False) -> keras.Model:
-    """Few-shot generator: Dense → side×side×256, then blocks of nearest upsample + 3×3 conv (one UpConv2D)
+def fast_generator(image_size: int, z_dim: int, seeds: _SeedSequence, fading: bool = False,
+                   upsample: str = "bilinear") -> keras.Model:
+    """Few-shot generator: Dense → side×side×256, then blocks of `upsample` ×2 + 3×3 conv (one UpConv2D)
     + BN + GLU.
 
     No transposed convolutions (their uneven overlap is what draws checkerboards); GLU gates as in FastGAN.
@@ -111,12 +113,13 @@ def fast_generator(image_size: int, z_dim: int, seeds: _SeedSequence, fading: bo
     previous = x
     for filters in channels:
         previous, side = x, side * 2
-        x = UpConv2D(2 * filters, use_bias=False, kernel_initializer=seeds.glorot(), name=f"g_conv_{side}")(x)
+        x = UpConv2D(2 * filters, use_bias=False, kernel_initializer=seeds.glorot(), smooth=upsample == "bilinear",
+                     name=f"g_conv_{side}")(x)
         x = layers.BatchNormalization(name=f"g_bn_{side}")(x)
         x = GatedLinearUnit()(x)
     image = _to_rgb(x, side, seeds)
     if fading:
-        smaller = layers.UpSampling2D(interpolation="nearest")(_to_rgb(previous, side // 2, seeds))
+        smaller = layers.UpSampling2D(interpolation=upsample)(_to_rgb(previous, side // 2, seeds))
         image = FadeIn(name="g_fade")([smaller, image])
     return keras.Model(z, image, name="fast_generator")
 
@@ -184,22 +187,23 @@ def _from_rgb(image, side: int, seeds: _SeedSequence):
     return layers.LeakyReLU(negative_slope=0.2)(layers.SpectralNormalization(conv, name=f"d_from_rgb_{side}")(image))
 
 
-def _build_fast(image_size: int, z_dim: int, seed: int, fading: bool = False) -> ModelPair:
+def _build_fast(image_size: int, z_dim: int, seed: int, fading: bool = False, upsample: str = "bilinear") -> ModelPair:
     seeds = _SeedSequence(seed)
-    return fast_generator(image_size, z_dim, seeds, fading), fast_discriminator(image_size, seeds, fading)
+    return fast_generator(image_size, z_dim, seeds, fading, upsample), fast_discriminator(image_size, seeds, fading)
 
 
-BUILDERS: dict[str, Callable[[int, int, int, bool], ModelPair]] = {"seed": _build_seed, "fast": _build_fast}
+BUILDERS: dict[str, Callable[[int, int, int, bool, str], ModelPair]] = {"seed": _build_seed, "fast": _build_fast}
 assert set(BUILDERS) == set(ARCHITECTURES), "config.ARCHITECTURES must list every builder"
 
 
 def build_models(
     architecture: str, image_size: int, z_dim: int, seed: int, precision: str = "float32", fading: bool = False,
-    synchronized: bool = False,
+    synchronized: bool = False, upsample: str = "bilinear",
 ) -> ModelPair:
     """Build (generator, discriminator) for an architecture name, computing in `precision`; `fading` adds
     the fade-in from half the size that progressive growing needs; `synchronized` makes batch norm use the
-    whole batch's statistics when the batch is split over devices."""
+    whole batch's statistics when the batch is split over devices; `upsample` (nearest or bilinear) is how
+    the `fast` generator doubles its side (`seed` keeps the original's nearest)."""
     try:
         builder = BUILDERS[architecture]
     except KeyError:
@@ -208,7 +212,7 @@ def build_models(
     previous = keras.config.dtype_policy()
     keras.config.set_dtype_policy(precision)
     try:
-        models = builder(image_size, z_dim, seed, fading)
+        models = builder(image_size, z_dim, seed, fading, upsample)
     finally:
         keras.config.set_dtype_policy(previous)
     for layer in (layer for model in models for layer in model.layers):

@@ -127,7 +127,7 @@ class Trainer:
         with self._strategy.scope() if self._strategy else contextlib.nullcontext():
             self.generator, self.discriminator = build_models(
                 config.architecture, side, config.z_dim, config.seed, config.precision, fading=stage > 0,
-                synchronized=self._strategy is not None,
+                synchronized=self._strategy is not None, upsample=config.upsample,
             )
             self.g_optimizer = keras.optimizers.Adam(config.g_learning_rate, beta_1=config.beta_1)
             self.d_optimizer = keras.optimizers.Adam(config.d_learning_rate, beta_1=config.beta_1)

@@ -7,6 +7,11 @@ pixel and filter instead of 4·9, 2.25× fewer, forward and backward. Measured w
 CPU: 1.2–1.9× faster (four separate convolutions beat one with 4× the filters, whose slicing cost more).
 The parameters stay one 3×3 kernel, so the layer is the same model as UpSampling2D + Conv2D (same
 weights, same initialisation).
+
+`smooth` turns the nearest upsample into a bilinear one at the cost of one fixed depthwise blur: a nearest
+×2 upsample followed by a [1, 2, 1]/4 blur (edges repeated) *is* the bilinear ×2 upsample, and the blur
+commutes with the convolution, so it runs after it. Nearest upsampling lets each of the four phases of
+an output pixel draw on a different 2×2 kernel, which a briefly trained generator shows as a 2-pixel grid.
 """
 
 from __future__ import annotations
@@ -38,14 +43,24 @@ def upsample_conv(images: tf.Tensor, kernel: tf.Tensor) -> tf.Tensor:
     return tf.nn.depth_to_space(tf.concat(phases, axis=-1), 2)
 
 
+def blur_upsampled(images: tf.Tensor) -> tf.Tensor:
+    """A [1, 2, 1]/4 blur in each direction with edges repeated: turns a nearest ×2 upsample into bilinear."""
+    taps = tf.constant([0.25, 0.5, 0.25], images.dtype)
+    kernel = tf.tile(tf.einsum("r,s->rs", taps, taps)[:, :, None, None], [1, 1, images.shape[-1], 1])
+    padded = tf.pad(images, [[0, 0], [1, 1], [1, 1], [0, 0]], mode="SYMMETRIC")
+    return tf.nn.depthwise_conv2d(padded, kernel, [1, 1, 1, 1], "VALID")
+
+
 @keras.saving.register_keras_serializable(package="devface")
 class UpConv2D(layers.Layer):
-    """UpSampling2D(nearest) then Conv2D(filters, 3, padding="same"), with the multiply-adds of the small side."""
+    """UpSampling2D(nearest) then Conv2D(filters, 3, padding="same"), with the multiply-adds of the small side;
+    `smooth` upsamples bilinearly instead (exactly so away from a two-pixel border)."""
 
     def __init__(self, filters: int, activation=None, use_bias: bool = True,
-                 kernel_initializer="glorot_uniform", **kwargs):
+                 kernel_initializer="glorot_uniform", smooth: bool = False, **kwargs):
         super().__init__(**kwargs)
         self.filters = filters
+        self.smooth = smooth
         self.activation = keras.activations.get(activation)
         self.use_bias = use_bias
         self.kernel_initializer = keras.initializers.get(kernel_initializer)
@@ -57,6 +72,8 @@ class UpConv2D(layers.Layer):
 
     def call(self, inputs):
         outputs = upsample_conv(inputs, keras.ops.cast(self.kernel, inputs.dtype))
+        if self.smooth:
+            outputs = blur_upsampled(outputs)
         if self.bias is not None:
             outputs = outputs + keras.ops.cast(self.bias, outputs.dtype)
         return self.activation(outputs)
@@ -66,7 +83,7 @@ class UpConv2D(layers.Layer):
         return batch, None if height is None else 2 * height, None if width is None else 2 * width, self.filters
 
     def get_config(self):
-        return {**super().get_config(), "filters": self.filters, "use_bias": self.use_bias,
+        return {**super().get_config(), "filters": self.filters, "use_bias": self.use_bias, "smooth": self.smooth,
                 "activation": keras.activations.serialize(self.activation),
                 "kernel_initializer": keras.initializers.serialize(self.kernel_initializer)}
 

@@ -62,6 +62,15 @@ def test_a_base_of_another_size_is_refused_with_what_differs(tiny_config, tmp_pa
         load_base(Trainer(tiny_config), tmp_path / "nowhere")
 
 
+def test_a_base_saved_before_the_upsample_setting_counts_as_nearest(tiny_config, tmp_path):
+    save_base(Trainer(attrs.evolve(tiny_config, upsample="nearest")), tmp_path / "base")
+    settings = tmp_path / "base" / "settings.json"
+    settings.write_text(json.dumps({k: v for k, v in json.loads(settings.read_text()).items() if k != "upsample"}))
+    with pytest.raises(ConfigError, match=r"upsample 'nearest' \(this run: 'bilinear'\)"):
+        Trainer(attrs.evolve(tiny_config, upsample="bilinear", init_from=str(tmp_path / "base")))
+    assert Trainer(attrs.evolve(tiny_config, upsample="nearest", init_from=str(tmp_path / "base"))).steps_done == 0
+
+
 def test_pretrain_names_users_explicitly_when_the_source_cannot_list_them(tiny_config, tmp_path):
     store = MemoryAdapter(space="pretrain-users")
     for user in ("a", "b"):

@@ -60,12 +60,13 @@ def test_a_grown_model_carries_every_layer_of_the_smaller_one():
     assert np.array_equal(small_d.get_layer("d_logit").get_weights()[0], big_d.get_layer("d_logit").get_weights()[0])
 
 
-def test_fade_in_at_zero_shows_exactly_the_smaller_models_image_enlarged():
-    small_g, _ = build_models("fast", 16, 8, seed=1)
-    big_g, _ = build_models("fast", 32, 8, seed=2, fading=True)
+@pytest.mark.parametrize("upsample", ["nearest", "bilinear"])
+def test_fade_in_at_zero_shows_exactly_the_smaller_models_image_enlarged(upsample):
+    small_g, _ = build_models("fast", 16, 8, seed=1, upsample=upsample)
+    big_g, _ = build_models("fast", 32, 8, seed=2, fading=True, upsample=upsample)
     transfer_weights(small_g, big_g)
     noise = tf.random.stateless_normal([2, 8], seed=(1, 2))
-    enlarged = tf.image.resize(small_g(noise, training=False), (32, 32), method="nearest")
+    enlarged = tf.image.resize(small_g(noise, training=False), (32, 32), method=upsample)
     assert np.allclose(big_g(noise, training=False), enlarged, atol=1e-6)
 
 

@@ -8,7 +8,7 @@ import pytest
 import tensorflow as tf
 from keras import layers
 
-from devface_core.gan.upconv import UpConv2D
+from devface_core.gan.upconv import UpConv2D, blur_upsampled
 
 
 def _pair(side: int, channels: int, filters: int, use_bias: bool = True) -> tuple[keras.Model, keras.Model]:
@@ -46,3 +46,28 @@ def test_starts_from_the_same_weights_as_the_conv_it_replaces_and_saves_its_sett
     np.testing.assert_array_equal(fresh.kernel.numpy(), literal.layers[-1].kernel.numpy())
     restored = UpConv2D.from_config(fused.layers[-1].get_config())
     assert (restored.filters, restored.use_bias) == (4, False)
+
+
+@pytest.mark.parametrize("side", [1, 6])
+def test_blurring_a_nearest_upsample_is_the_bilinear_upsample(side):
+    images = tf.random.stateless_normal([2, side, side, 3], seed=(3, side))
+    nearest = tf.image.resize(images, [2 * side, 2 * side], method="nearest")
+    bilinear = tf.image.resize(images, [2 * side, 2 * side], method="bilinear")
+    np.testing.assert_allclose(blur_upsampled(nearest).numpy(), bilinear.numpy(), rtol=1e-5, atol=1e-5)
+
+
+def test_smooth_equals_bilinear_upsampling_then_convolution_away_from_the_border():
+    image = keras.Input((9, 9, 4))
+    initializer = keras.initializers.GlorotUniform(seed=5)
+    upsampled = layers.UpSampling2D(interpolation="bilinear")(image)
+    literal = keras.Model(image, layers.Conv2D(6, 3, padding="same", kernel_initializer=initializer)(upsampled))
+    smooth = keras.Model(image, UpConv2D(6, smooth=True, kernel_initializer=initializer)(image))
+    smooth.set_weights(literal.get_weights())
+    images = tf.random.stateless_normal([2, 9, 9, 4], seed=(4, 4))
+    expected, got = literal(images).numpy(), smooth(images).numpy()
+    np.testing.assert_allclose(got[:, 2:-2, 2:-2], expected[:, 2:-2, 2:-2], rtol=1e-4, atol=1e-4)
+    sharp = UpConv2D(6, kernel_initializer=initializer)
+    sharp_model = keras.Model(image, sharp(image))
+    sharp_model.set_weights(literal.get_weights())
+    assert np.abs(sharp_model(images).numpy() - expected)[:, 2:-2, 2:-2].max() > 0.05  # the blur is what matches
+    assert UpConv2D.from_config(smooth.layers[-1].get_config()).smooth
