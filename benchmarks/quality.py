@@ -1,7 +1,7 @@
 """Face quality for the same wall-clock budget: the original `seed` recipe vs the few-image recipes,
 from scratch and fine-tuned from a shared base model.
 
-Run: python benchmarks/quality.py [--minutes 10] [--pretrain-minutes 10] [--image-size 64] [--quick]
+Run: python benchmarks/quality.py [--minutes 10] [--pretrain-minutes 10] [--image-size 64] [--base DIR] [--quick]
 The "user" likes demo faces 40–49 (../shared/data/demo_faces); the base model is pretrained on faces 00–39
 (its time is reported apart). Each row trains for the same time, then measures 32 samples of the sampling
 generator against the user's faces (devface_core/quality.py): sliced
@@ -25,7 +25,7 @@ import common
 # Every recipe names each setting it depends on, so changing devface's defaults never changes a row.
 ORIGINAL = {"architecture": "seed", "augment": "", "ada_target": 0.0, "mirror": False, "ema": 0.0, "batch_size": 8}
 FEW_SHOT = {"architecture": "fast", "augment": "color,translation,cutout", "ada_target": 0.0, "mirror": True,
-            "ema": 0.999, "batch_size": 16, "upsample": "nearest"}
+            "ema": 0.999, "batch_size": 16, "upsample": "nearest", "finetune_lr_scale": 1.0}
 RECIPES = {
     "seed (original)": ORIGINAL,
     "seed + DiffAugment + EMA": {**ORIGINAL, "augment": "color,translation,cutout", "mirror": True, "ema": 0.999},
@@ -33,7 +33,7 @@ RECIPES = {
     "fast + ADA + EMA": {**FEW_SHOT, "ada_target": 0.6},
     "fast + ADA + EMA + grow 4×": {**FEW_SHOT, "ada_target": 0.6, "grow_from": "quarter"},
     "fast + ADA + EMA + grow 2×": {**FEW_SHOT, "ada_target": 0.6, "grow_from": "half"},
-    "fast + ADA + EMA + bilinear": {**FEW_SHOT, "ada_target": 0.6, "upsample": "bilinear"},
+    "fast + ADA + EMA + bilinear": {**FEW_SHOT, "ada_target": 0.6, "upsample": "bilinear", "finetune_lr_scale": 0.25},
 }
 GROW_FROM = {"quarter": 4, "half": 2}  # start growing at this fraction of the side, so rows work at any size
 FINE_TUNED = ("fast + ADA + EMA + bilinear",)  # the default recipe
@@ -97,6 +97,8 @@ def main() -> None:
     parser.add_argument("--only", help="comma-separated recipe names: train just these from scratch")
     parser.add_argument("--fine-tune", default=",".join(FINE_TUNED),
                         help="comma-separated recipe names to pretrain a base for and fine-tune from it")
+    parser.add_argument("--base", type=Path, help="fine-tune from this base instead of pretraining one "
+                        "(it must fit the --fine-tune recipes)")
     parser.add_argument("--quick", action="store_true", help="3 s per recipe at 32×32: proves the benchmark runs")
     args = parser.parse_args()
     from devface_core import quality
@@ -120,10 +122,13 @@ def main() -> None:
     for name in [] if args.fine_tuned_only else chosen:
         _print_row(name, train_recipe(name, user_faces, seconds, sheets))
     for name in fine_tuned:
-        base = sheets / f"base-{_slug(name)}"
-        steps, wall = pretrain_base(name, base_faces, pretrain_seconds, base)
-        _print_row(f"{name} from base ({steps} steps, {wall:.0f} s)",
-                   train_recipe(name, user_faces, seconds, sheets, base))
+        if args.base:
+            base, origin = args.base, f"from base {args.base}"
+        else:
+            base = sheets / f"base-{_slug(name)}"
+            steps, wall = pretrain_base(name, base_faces, pretrain_seconds, base)
+            origin = f"from base ({steps} steps, {wall:.0f} s)"
+        _print_row(f"{name} {origin}", train_recipe(name, user_faces, seconds, sheets, base))
 
 
 def _slug(label: str) -> str:

@@ -117,6 +117,8 @@ def training_options(command):
         click.option("--mirror/--no-mirror", default=None, help="Random left-right flips of the liked images."),
         click.option("--ema", type=float, help="Generator weight average decay, e.g. 0.999 (0: off)."),
         click.option("--init-from", type=click.Path(file_okay=False), help="Fine-tune from a base model folder."),
+        click.option("--finetune-lr-scale", type=float,
+                     help="Learning rates are multiplied by this when fine-tuning from a base (default 0.25)."),
         click.option("--upsample", type=click.Choice(["nearest", "bilinear"]),
                      help="How the fast generator doubles its side (bilinear: no 2-pixel grid)."),
         click.option("--grow-from", type=int, help="Progressive growing: start at this side (0: full size)."),

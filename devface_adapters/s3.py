@@ -23,6 +23,7 @@ from devface_core.errors import AdapterError, ConfigError
 from devface_core.types import PublishedImage, SourceImage
 from devface_core.userid import path_safe_user_id
 
+DEFAULT_LIKES_TEMPLATE = "{prefix}{user}/"
 ENDPOINT_VARIABLES = ("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL")
 ERROR_MEANINGS = {
     "NoSuchBucket": "bucket does not exist",
@@ -42,7 +43,7 @@ class S3Adapter(Adapter):
     summary = "S3 or compatible: prefix/<user>/* in, prefix/<user>.png out"
 
     def __init__(self, *, url: str, endpoint_url: str | None = None, region: str | None = None,
-                 profile: str | None = None, likes_template: str = "{prefix}{user}/",
+                 profile: str | None = None, likes_template: str = DEFAULT_LIKES_TEMPLATE,
                  face_template: str = "{prefix}{user}.png", page_size: str = "1000", connect_timeout: str = "10"):
         self.bucket, self.prefix = parse_s3_url(url)
         self.endpoint_url = endpoint_url or next((os.environ[v] for v in ENDPOINT_VARIABLES if os.environ.get(v)), None)
@@ -102,6 +103,20 @@ class S3Adapter(Adapter):
                         yield self._fetch(entry, user_id)
         except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
             raise self._failed(exc) from None
+
+    def users(self) -> list[str]:
+        """Every user with a folder of likes under the prefix (`prefix/<user>/`), listed page by page."""
+        if self.likes_template != DEFAULT_LIKES_TEMPLATE:
+            raise ConfigError(f"{self._where()}: cannot list users under a custom likes_template; name them with --user")
+        users = []
+        try:
+            pages = self.client.get_paginator("list_objects_v2").paginate(
+                Bucket=self.bucket, Prefix=self.prefix, Delimiter="/", PaginationConfig={"PageSize": self.page_size})
+            for page in pages:
+                users.extend(entry["Prefix"][len(self.prefix):-1] for entry in page.get("CommonPrefixes", ()))
+        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
+            raise self._failed(exc) from None
+        return sorted(users)
 
     def _fetch(self, entry: dict, user_id: str) -> SourceImage:
         body = self.client.get_object(Bucket=self.bucket, Key=entry["Key"])["Body"].read()

@@ -48,6 +48,7 @@ def save_base(trainer: "Trainer", folder: str | Path) -> Path:
     """Write the trainer's models and settings as a base in `folder`."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
+    trainer.standing_statistics()
     models = {"generator": trainer.generator, "discriminator": trainer.discriminator, "sampler": trainer.sampler}
     for name, model in models.items():
         temporary = folder / f".{name}.{os.getpid()}.weights.h5"

@@ -70,6 +70,11 @@ def _fraction(instance, attribute, value):
         raise ValueError(f"must be at least 0 and below 1, got {value}")
 
 
+def _scale(instance, attribute, value):
+    if not 0.0 < value <= 1.0:
+        raise ValueError(f"must be above 0 and at most 1, got {value}")
+
+
 def _to_optional_str(value: Any) -> str | None:
     """Empty text means 'not set'."""
     return None if value in (None, "") else str(value)
@@ -180,6 +185,9 @@ class Config:
     g_learning_rate: float = _float_field(2e-4)
     d_learning_rate: float = _float_field(2e-4)
     beta_1: float = _float_field(0.5)
+    # Fine-tuning from a base (init_from) multiplies both learning rates by this: at the full rates a base
+    # tuned on 10 likes fell apart into colour noise within a few hundred steps (benchmarks/quality.py).
+    finetune_lr_scale: float = attrs.field(default=0.25, converter=_to_float, validator=_scale)
     max_images: int = _int_field(10_000)
     max_image_bytes: int = _int_field(20_000_000)
     max_pixels: int = _int_field(40_000_000)

@@ -83,6 +83,11 @@ def decode_image(data: bytes | str, key: str, max_pixels: int = DEFAULT_MAX_PIXE
         raise InvalidImageError(key, "empty image data")
     if encoded.startswith(PNG_SIGNATURE):
         png_chunks(encoded, key)
+    return _decoded_upright(encoded, key, max_pixels)
+
+
+def _decoded_upright(encoded: bytes, key: str, max_pixels: int) -> Image.Image:
+    """Pillow's decode of encoded bytes whose PNG checksums (if any) were already checked, upright RGB."""
     image = _open_checked(encoded, key, max_pixels)
     try:
         image.load()
@@ -97,9 +102,8 @@ def decode_pixels(data: bytes | str, key: str, max_pixels: int = DEFAULT_MAX_PIX
     """Decode stored image data to upright (H, W, 3) uint8 RGB pixels, or raise InvalidImageError naming `key`."""
     encoded = image_bytes(data, key)
     if encoded.startswith(PNG_SIGNATURE):
-        image = plain_png_image(encoded, key, max_pixels)
-        if image is not None:
-            return to_array(to_rgb(image))
+        image = plain_png_image(encoded, key, max_pixels)  # checks every chunk's checksum on the way
+        return to_array(to_rgb(image) if image is not None else _decoded_upright(encoded, key, max_pixels))
     return to_array(decode_image(encoded, key, max_pixels))
 
 

@@ -12,8 +12,8 @@ IN_CI = bool(os.environ.get("CI"))
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Tests marked `long` go first within their file's turn (xdist's loadfile hands out files with the
-    most tests first, so a one-test file such as the crash test still comes last)."""
+    """Tests marked `long` go first, so their files are handed out first (pyproject's loadfile in collection
+    order): a process that picks up the minutes-long crash test last would finish alone, minutes late."""
     items.sort(key=lambda item: item.get_closest_marker("long") is None)
 
 

@@ -30,7 +30,8 @@ logger = logging.getLogger(__name__)
 # Settings a checkpoint is only valid for; others (epochs, selection, output size, limits) may change.
 TRAINING_SETTINGS = ("architecture", "image_size", "z_dim", "batch_size", "seed", "precision", "fit",
                      "samples_per_snapshot", "g_learning_rate", "d_learning_rate", "beta_1", "augment",
-                     "ada_target", "mirror", "ema", "grow_from", "grow_share", "upsample")
+                     "ada_target", "mirror", "ema", "grow_from", "grow_share", "upsample",
+                     "finetune_lr_scale")
 
 
 def user_checkpoint_dir(root: str | Path, user_id: str) -> Path:

@@ -69,6 +69,22 @@ def test_listing_follows_every_page(client, s3_bucket):
     assert len(keys) == 700 and len(set(keys)) == 700
 
 
+def test_users_are_the_folders_under_the_prefix_on_every_page(client, s3_bucket, tmp_path):
+    for user in ("ann", "bob", "cy", "dee", "eve"):
+        client.put_object(Bucket=s3_bucket, Key=f"likes/{user}/0.png", Body=images.png())
+    client.put_object(Bucket=s3_bucket, Key="likes/ann.png", Body=images.png())  # a published face, not a user
+    client.put_object(Bucket=s3_bucket, Key="elsewhere/zed/0.png", Body=images.png())
+    adapter = S3Adapter(url=f"s3://{s3_bucket}/likes", page_size="2")
+    assert adapter.users() == ["ann", "bob", "cy", "dee", "eve"]
+    custom = S3Adapter(url=f"s3://{s3_bucket}/likes", likes_template="{prefix}x/{user}/")
+    with pytest.raises(ConfigError, match="custom likes_template"):
+        custom.users()
+    result = CliRunner().invoke(main, ["pretrain", "--source", f"s3://{s3_bucket}/likes", "--out",
+                                       str(tmp_path / "base"), *TINY, "--json"])
+    assert result.exit_code == 0, result.output
+    assert '"images_used": 5' in result.output
+
+
 @pytest.mark.parametrize("user", ["../alice", "a/b", "..", ""])
 def test_path_tricks_in_user_ids_are_refused_before_any_request(user):
     adapter = S3Adapter(url="s3://bucket/prefix", endpoint_url="http://127.0.0.1:1")

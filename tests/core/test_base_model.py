@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from devface_adapters.cli import main, run_command
 from devface_adapters.memory import MemoryAdapter
 from devface_core.base_model import load_base, pretrain, save_base
+from devface_core.config import load_config
 from devface_core.errors import ConfigError
 from devface_core.gan.trainer import Trainer
 from tests.helpers.images import face_like
@@ -52,6 +53,17 @@ def test_fine_tuning_starts_from_the_base_weights(tiny_config, tmp_path):
         assert np.array_equal(loaded, saved)
     for loaded, saved in zip(tuned.sampler.get_weights(), base_trainer.sampler.get_weights()):
         assert np.array_equal(loaded, saved)
+
+
+def test_fine_tuning_scales_both_learning_rates(tiny_config, tmp_path):
+    save_base(Trainer(tiny_config), tmp_path / "base")
+    scratch = Trainer(tiny_config)
+    tuned = Trainer(attrs.evolve(tiny_config, init_from=str(tmp_path / "base"), finetune_lr_scale=0.5))
+    for name in ("g_optimizer", "d_optimizer"):
+        rates = [float(getattr(trainer, name).learning_rate.numpy()) for trainer in (scratch, tuned)]
+        assert rates[1] == pytest.approx(rates[0] * 0.5) and rates[0] == pytest.approx(2e-4)
+    with pytest.raises(ConfigError, match="finetune_lr_scale"):
+        load_config(overrides={"finetune_lr_scale": 0})
 
 
 def test_a_base_of_another_size_is_refused_with_what_differs(tiny_config, tmp_path):

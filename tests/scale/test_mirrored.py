@@ -14,9 +14,13 @@ def test_mirrored_training_over_two_cpu_devices_matches_single_device_training()
     output = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300,
                             cwd=Path(__file__).parents[2])
     assert output.returncode == 0, output.stderr[-3000:]
-    result = json.loads(output.stdout.strip().splitlines()[-1])["fast"]
-    assert result["replicas"] == 2 and result["steps"] == 6
-    # Training moved the weights by ~0.06; the two runs differ only by float summation order.
-    assert result["weight_change"] > 1e-3
-    assert result["weight_gap"] < 1e-4 * max(1.0, result["weight_change"] * 100)
-    assert result["sample_gap"] <= 1
+    results = json.loads(output.stdout.strip().splitlines()[-1])
+    for result in results.values():
+        assert result["replicas"] == 2 and result["steps"] == 6 and result["weight_change"] > 1e-3
+    # Training moved the weights by ~0.06; with nearest upsampling the runs differ only by float summation
+    # order (2e-7). With bilinear they differ by 1.7e-4 in the weights and 5/255 in the samples: not from
+    # the blur's op (slices gave the same gap) nor from synchronised batch norm's formula (the same on one
+    # device); unexplained, so bounded here at 1 % of the change rather than hidden.
+    nearest, bilinear = results["fast"], results["fast bilinear"]
+    assert nearest["weight_gap"] < 1e-4 * max(1.0, nearest["weight_change"] * 100) and nearest["sample_gap"] <= 1
+    assert bilinear["weight_gap"] < 0.01 * bilinear["weight_change"] and bilinear["sample_gap"] <= 8
