@@ -25,7 +25,8 @@ import common
 # Every recipe names each setting it depends on, so changing devface's defaults never changes a row.
 ORIGINAL = {"architecture": "seed", "augment": "", "ada_target": 0.0, "mirror": False, "ema": 0.0, "batch_size": 8}
 FEW_SHOT = {"architecture": "fast", "augment": "color,translation,cutout", "ada_target": 0.0, "mirror": True,
-            "ema": 0.999, "batch_size": 16, "upsample": "nearest", "finetune_lr_scale": 1.0}
+            "ema": 0.999, "batch_size": 16, "upsample": "nearest", "finetune_lr_scale": 1.0,
+            "finetune_steps": 0}
 RECIPES = {
     "seed (original)": ORIGINAL,
     "seed + DiffAugment + EMA": {**ORIGINAL, "augment": "color,translation,cutout", "mirror": True, "ema": 0.999},
@@ -33,7 +34,8 @@ RECIPES = {
     "fast + ADA + EMA": {**FEW_SHOT, "ada_target": 0.6},
     "fast + ADA + EMA + grow 4×": {**FEW_SHOT, "ada_target": 0.6, "grow_from": "quarter"},
     "fast + ADA + EMA + grow 2×": {**FEW_SHOT, "ada_target": 0.6, "grow_from": "half"},
-    "fast + ADA + EMA + bilinear": {**FEW_SHOT, "ada_target": 0.6, "upsample": "bilinear", "finetune_lr_scale": 0.25},
+    "fast + ADA + EMA + bilinear": {**FEW_SHOT, "ada_target": 0.6, "upsample": "bilinear", "finetune_lr_scale": 0.25,
+                                    "finetune_steps": 500},
 }
 GROW_FROM = {"quarter": 4, "half": 2}  # start growing at this fraction of the side, so rows work at any size
 FINE_TUNED = ("fast + ADA + EMA + bilinear",)  # the default recipe

@@ -119,6 +119,8 @@ def training_options(command):
         click.option("--init-from", type=click.Path(file_okay=False), help="Fine-tune from a base model folder."),
         click.option("--finetune-lr-scale", type=float,
                      help="Learning rates are multiplied by this when fine-tuning from a base (default 0.25)."),
+        click.option("--finetune-steps", type=int,
+                     help="Fine-tuning from a base stops after this many steps (default 500; 0: max-steps alone)."),
         click.option("--upsample", type=click.Choice(["nearest", "bilinear"]),
                      help="How the fast generator doubles its side (bilinear: no 2-pixel grid)."),
         click.option("--grow-from", type=int, help="Progressive growing: start at this side (0: full size)."),

@@ -132,6 +132,12 @@ def strategy_error(config: "Config") -> str | None:
     return None
 
 
+def step_limit(config: "Config") -> int:
+    """Steps after which training stops (0: no limit): max_steps, capped by finetune_steps when fine-tuning."""
+    limits = [config.max_steps, config.finetune_steps if config.init_from else 0]
+    return min((limit for limit in limits if limit), default=0)
+
+
 def _positive_size(instance, attribute, value):
     """Both sides of an output size must be positive and sane."""
     if not all(1 <= side <= 4096 for side in value):
@@ -188,6 +194,9 @@ class Config:
     # Fine-tuning from a base (init_from) multiplies both learning rates by this: at the full rates a base
     # tuned on 10 likes fell apart into colour noise within a few hundred steps (benchmarks/quality.py).
     finetune_lr_scale: float = attrs.field(default=0.25, converter=_to_float, validator=_scale)
+    # ...and stops after this many steps (0: max_steps alone): tuned on 10 likes, its faces were best after
+    # a few hundred steps and came apart over the next thousands.
+    finetune_steps: int = _int_field(500, minimum=0)
     max_images: int = _int_field(10_000)
     max_image_bytes: int = _int_field(20_000_000)
     max_pixels: int = _int_field(40_000_000)

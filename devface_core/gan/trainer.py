@@ -19,7 +19,7 @@ import numpy as np
 import tensorflow as tf
 
 from devface_core.base_model import load_base
-from devface_core.config import Config, strategy_error
+from devface_core.config import Config, step_limit, strategy_error
 from devface_core.errors import ConfigError
 from devface_core.gan.augment import adapted_probability, diff_augment, random_flip
 from devface_core.gan.checkpoints import TrainingCheckpoints, clear_checkpoints, has_checkpoint
@@ -225,8 +225,8 @@ class Trainer:
     def _budget_spent(self, steps_per_epoch: int, started: float) -> float:
         """The fraction of the run used so far: of its steps, or of `max_seconds` when that comes first."""
         total = self.config.epochs * steps_per_epoch
-        if self.config.max_steps:
-            total = min(total, self.config.max_steps)
+        if step_limit(self.config):
+            total = min(total, step_limit(self.config))
         spent = self.steps_done / max(1, total)
         if self.config.max_seconds:
             spent = max(spent, (time.perf_counter() - started) / self.config.max_seconds)
@@ -268,10 +268,11 @@ class Trainer:
         return {name: float(value) for name, value in losses.items()}
 
     def _steps_left(self, steps_per_epoch: int) -> int:
-        """Steps for the next epoch: a full epoch, or fewer where `max_steps` stops training early."""
-        if not self.config.max_steps:
+        """Steps for the next epoch: a full epoch, or fewer where the step limit stops training early."""
+        limit = step_limit(self.config)
+        if not limit:
             return steps_per_epoch
-        return max(0, min(steps_per_epoch, self.config.max_steps - self.steps_done))
+        return max(0, min(steps_per_epoch, limit - self.steps_done))
 
     def _check_images(self, images: np.ndarray) -> None:
         size = self.config.image_size

@@ -66,6 +66,16 @@ def test_fine_tuning_scales_both_learning_rates(tiny_config, tmp_path):
         load_config(overrides={"finetune_lr_scale": 0})
 
 
+def test_fine_tuning_stops_at_finetune_steps_unless_max_steps_comes_first(tiny_config, tmp_path):
+    images = np.random.default_rng(1).integers(0, 255, (4, 32, 32, 3), dtype=np.uint8)  # one step per epoch
+    save_base(Trainer(tiny_config), tmp_path / "base")
+    tuned = attrs.evolve(tiny_config, epochs=50, max_steps=0, finetune_steps=3, init_from=str(tmp_path / "base"))
+    for config, steps in ((tuned, 3), (attrs.evolve(tuned, max_steps=2), 2), (attrs.evolve(tuned, init_from=None), 50)):
+        trainer = Trainer(config)
+        list(trainer.train(images))
+        assert trainer.steps_done == steps
+
+
 def test_a_base_of_another_size_is_refused_with_what_differs(tiny_config, tmp_path):
     save_base(Trainer(tiny_config), tmp_path / "base")
     with pytest.raises(ConfigError, match=r"image_size 32 \(this run: 48\)"):
