@@ -225,8 +225,9 @@ class Trainer:
     def _budget_spent(self, steps_per_epoch: int, started: float) -> float:
         """The fraction of the run used so far: of its steps, or of `max_seconds` when that comes first."""
         total = self.config.epochs * steps_per_epoch
-        if step_limit(self.config):
-            total = min(total, step_limit(self.config))
+        limit = step_limit(self.config)
+        if limit:
+            total = min(total, limit)
         spent = self.steps_done / max(1, total)
         if self.config.max_seconds:
             spent = max(spent, (time.perf_counter() - started) / self.config.max_seconds)
@@ -294,9 +295,10 @@ class Trainer:
     def standing_statistics(self) -> None:
         """Give the weight average batch-norm statistics of its own (BigGAN's "standing statistics").
 
-        Each step copies the raw generator's statistics into the average, but they describe other weights:
-        sampled with them, a base's faces came out washed out (SWD 120 against 47 with its own). Its own
-        are measured on fixed noise, so they depend on its weights alone and runs stay reproducible."""
+        The raw generator's statistics describe other weights: the average sampled with them (each step
+        used to copy them over) gave a base's faces washed out (SWD 120 against 47 with its own). Its own
+        are measured on fixed noise before every sampling, so they depend on its weights alone and runs
+        stay reproducible."""
         if self.ema_generator is None:
             return
         norms = [layer for layer in self.ema_generator.layers if isinstance(layer, keras.layers.BatchNormalization)]
@@ -390,6 +392,5 @@ class Trainer:
         decay = tf.minimum(self.config.ema, (1.0 + step) / (10.0 + step))
         for average, weight in zip(self.ema_generator.trainable_variables, self.generator.trainable_variables):
             average.assign(decay * average + (1.0 - decay) * weight)
-        for average, weight in zip(self.ema_generator.non_trainable_variables,
-                                   self.generator.non_trainable_variables):
-            average.assign(weight)  # batch-norm statistics are copied, not averaged
+        # Its batch-norm statistics are not averaged or copied here: `standing_statistics` measures them
+        # whenever the average samples.

@@ -126,5 +126,5 @@ def test_the_weight_average_samples_with_batch_norm_statistics_of_its_own(tiny_c
     own_mean = dense(trainer._standing_noise).numpy().mean(axis=(0, 1, 2))
     np.testing.assert_allclose(average.get_layer("g_dense_bn").moving_mean.numpy(), own_mean, rtol=1e-4, atol=1e-5)
     raw_mean = trainer.generator.get_layer("g_dense_bn").moving_mean.numpy()
-    assert np.abs(raw_mean - own_mean).max() > 1e-3  # not what each step copies from the raw generator
+    assert np.abs(raw_mean - own_mean).max() > 1e-3  # not the raw generator's statistics
     assert np.array_equal(trainer.generate(4), before)  # measured on fixed noise: sampling is repeatable
