@@ -32,6 +32,9 @@ TRAINING_SETTINGS = ("architecture", "image_size", "z_dim", "batch_size", "seed"
                      "samples_per_snapshot", "g_learning_rate", "d_learning_rate", "beta_1", "augment",
                      "ada_target", "mirror", "ema", "grow_from", "grow_share", "upsample",
                      "finetune_lr_scale")
+# Whether the run was fine-tuned from a base (init_from) is recorded, not the base's path (paths move):
+# a fine-tune resumed without --init-from would go on at full learning rates and without its step cap.
+FINE_TUNED = "fine_tuned_from_base"
 
 
 def user_checkpoint_dir(root: str | Path, user_id: str) -> Path:
@@ -104,13 +107,18 @@ class TrainingCheckpoints:
         changed = [f"{name} {saved[name]!r} → {current[name]!r}" for name in current
                    if name in saved and saved[name] != current[name]]
         if changed:
+            hint = " (give --init-from as the first run did)" if saved.get(FINE_TUNED) else ""
             raise ConfigError(f"cannot resume from {self.directory}: it was trained with other settings "
-                              f"({'; '.join(changed)}); use the same settings or another checkpoint folder")
+                              f"({'; '.join(changed)}){hint}; use the same settings or another checkpoint folder")
 
 
 def _settings_json(config: Config) -> bytes:
     settings = config.to_dict()
-    return json.dumps({name: settings[name] for name in TRAINING_SETTINGS}, sort_keys=True).encode()
+    chosen = {name: settings[name] for name in TRAINING_SETTINGS}
+    if not config.init_from:
+        del chosen["finetune_lr_scale"]  # unused from scratch: changing it must not block a resume
+    chosen[FINE_TUNED] = bool(config.init_from)
+    return json.dumps(chosen, sort_keys=True).encode()
 
 
 def _snapshots_npz(snapshots: list[Snapshot]) -> bytes:

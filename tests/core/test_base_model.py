@@ -100,3 +100,25 @@ def test_pretrain_names_users_explicitly_when_the_source_cannot_list_them(tiny_c
     assert store.users() == ["a", "b"]
     report = pretrain(store, ["b"], attrs.evolve(tiny_config, epochs=1), tmp_path / "base")
     assert report.users == ("b",) and report.images_used == 1
+
+
+def test_a_fine_tune_resumes_only_from_the_base_again(tiny_config, tmp_path):
+    images = np.random.default_rng(2).integers(0, 255, (4, 32, 32, 3), dtype=np.uint8)
+    save_base(Trainer(tiny_config), tmp_path / "base")
+    tuned = attrs.evolve(tiny_config, epochs=2, init_from=str(tmp_path / "base"), checkpoint_dir=str(tmp_path))
+    list(Trainer(tuned, tmp_path / "tuned").train(images))
+    forgotten = attrs.evolve(tuned, init_from=None, resume=True)
+    with pytest.raises(ConfigError, match=r"fine_tuned_from_base True → False.*give --init-from"):
+        next(Trainer(forgotten, tmp_path / "tuned").train(images))
+    resumed = Trainer(attrs.evolve(tuned, resume=True, epochs=3), tmp_path / "tuned")
+    list(resumed.train(images))
+    assert resumed.resumed_from_epoch == 2 and resumed.steps_done == 3
+
+
+def test_a_run_from_scratch_resumes_whatever_its_fine_tuning_rate(tiny_config, tmp_path):
+    images = np.random.default_rng(3).integers(0, 255, (4, 32, 32, 3), dtype=np.uint8)
+    scratch = attrs.evolve(tiny_config, epochs=2, checkpoint_dir=str(tmp_path))
+    list(Trainer(scratch, tmp_path / "u").train(images))
+    resumed = Trainer(attrs.evolve(scratch, resume=True, epochs=3, finetune_lr_scale=0.5), tmp_path / "u")
+    list(resumed.train(images))
+    assert resumed.resumed_from_epoch == 2
