@@ -17,7 +17,7 @@ def layer_macs(layer: keras.layers.Layer) -> int:
     inner = getattr(layer, "layer", None)  # a wrapper such as SpectralNormalization: its shapes, inner kernel
     kernel_layer = inner if isinstance(inner, keras.layers.Layer) else layer
     if isinstance(layer, UpConv2D):
-        return upconv_macs(*layer.input.shape[1:], layer.filters)
+        return upconv_macs(*layer.input.shape[1:], layer.filters, layer.smooth)
     if isinstance(kernel_layer, keras.layers.Conv2DTranspose):
         in_h, in_w, _ = layer.input.shape[1:]
         return in_h * in_w * math.prod(kernel_layer.kernel.shape)

@@ -88,6 +88,8 @@ class UpConv2D(layers.Layer):
                 "kernel_initializer": keras.initializers.serialize(self.kernel_initializer)}
 
 
-def upconv_macs(height: int, width: int, channels: int, filters: int) -> int:
-    """Multiply-adds per image that `upsample_conv` executes on a (height, width, channels) input."""
-    return 4 * height * width * (2 * 2 * channels * filters)
+def upconv_macs(height: int, width: int, channels: int, filters: int, smooth: bool = False) -> int:
+    """Multiply-adds per image that `upsample_conv` (and the blur, when smooth) executes on a
+    (height, width, channels) input."""
+    blur = 3 * 3 * filters if smooth else 0  # per output pixel, depthwise
+    return 4 * height * width * (2 * 2 * channels * filters + blur)

@@ -34,3 +34,13 @@ def test_devface_seed_generator_counts_the_four_phase_convolutions_it_runs():
     assert model_macs(generator) == by_hand
     original, _ = build_original_seed(128, 100, seed=0)
     assert model_macs(original) / model_macs(generator) > 2.1
+
+
+def test_a_smooth_upconv_also_counts_its_blur():
+    from devface_core.gan.upconv import UpConv2D
+
+    image = keras.Input((4, 4, 3))
+    plain = keras.Model(image, UpConv2D(5)(image))
+    smooth = keras.Model(image, UpConv2D(5, smooth=True)(image))
+    assert model_macs(plain) == 4 * 4 * 4 * (2 * 2 * 3 * 5)
+    assert model_macs(smooth) - model_macs(plain) == 8 * 8 * 5 * 3 * 3  # a 3×3 depthwise tap per output
