@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from devface_core import quality
 from devface_core.errors import NearCopyError
 from devface_adapters.demo import DemoAdapter
 from devface_core.imaging import decode_image, fit_image, to_array
@@ -41,8 +42,22 @@ def test_best_picks_the_sample_whose_patches_look_like_the_liked_faces():
                  Snapshot(epoch=20, images=noise(2, seed=2))]
     best = select_snapshot(snapshots, "best", liked)
     assert (best.snapshot.epoch, best.sample_index) == (10, 1)
-    assert best.score is not None and "best of 4 candidates" in best.reason and "near-copy limit" in best.reason
+    assert best.score is not None and "best of 2 snapshots (4 candidates)" in best.reason
+    assert "near-copy limit" in best.reason
     assert select_snapshot(snapshots, "latest", liked).snapshot.epoch == 20
+
+
+def test_best_prefers_a_snapshot_whose_samples_all_look_right_to_one_lucky_sample():
+    liked = liked_faces()
+    unseen = liked_faces(14)[10:14]
+    grain = np.random.default_rng(5).integers(-20, 21, unseen[1:].shape)
+    lucky = Snapshot(epoch=10, images=np.concatenate([unseen[:1], noise(2, seed=7)]))  # one clean face
+    steady = Snapshot(epoch=20, images=np.clip(unseen[1:] + grain, 0, 255).astype(np.uint8))  # all faces
+    lucky_scores, steady_scores = (quality.sample_scores(s.images, liked) for s in (lucky, steady))
+    assert min(lucky_scores) < min(steady_scores)  # the single best sample is the lucky one...
+    best = select_snapshot([lucky, steady], "best", liked)
+    assert best.snapshot.epoch == 20  # ...but its snapshot is mostly noise
+    assert best.sample_index == int(np.argmin(steady_scores)) and best.score == round(min(steady_scores), 3)
 
 
 @pytest.mark.parametrize("strategy", ["latest", "best"])
