@@ -54,3 +54,10 @@ def test_quality_compares_the_recipes_for_the_same_budget():
                       "fast + ADA + EMA + grow 4×", "fast + ADA + EMA + grow 2×", "fast + ADA + EMA + bilinear",
                       "fast + ADA + EMA + bilinear"]
     assert "from base" in lines[-1] and all(line.rstrip().endswith(".png") for line in lines[-8:])
+
+
+def test_selection_compares_the_rules_on_the_same_runs():
+    lines = run_quick("selection.py")
+    assert [line.split()[:2] for line in lines[-6:]] == [["0", "latest"], ["0", "lowest"], ["0", "devface"],
+                                                         ["1", "latest"], ["1", "lowest"], ["1", "devface"]]
+    assert lines[-6].split()[4] == "1.000×" and lines[-3].split()[4] == "1.000×"
