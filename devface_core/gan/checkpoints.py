@@ -107,7 +107,8 @@ class TrainingCheckpoints:
         changed = [f"{name} {saved[name]!r} → {current[name]!r}" for name in current
                    if name in saved and saved[name] != current[name]]
         if changed:
-            hint = " (give --init-from as the first run did)" if saved.get(FINE_TUNED) else ""
+            forgot_base = saved.get(FINE_TUNED) and not current[FINE_TUNED]
+            hint = " (give --init-from as the first run did)" if forgot_base else ""
             raise ConfigError(f"cannot resume from {self.directory}: it was trained with other settings "
                               f"({'; '.join(changed)}){hint}; use the same settings or another checkpoint folder")
 

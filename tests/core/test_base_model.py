@@ -110,6 +110,9 @@ def test_a_fine_tune_resumes_only_from_the_base_again(tiny_config, tmp_path):
     forgotten = attrs.evolve(tuned, init_from=None, resume=True)
     with pytest.raises(ConfigError, match=r"fine_tuned_from_base True → False.*give --init-from"):
         next(Trainer(forgotten, tmp_path / "tuned").train(images))
+    with pytest.raises(ConfigError, match=r"mirror True → False\); use the same settings") as refused:
+        next(Trainer(attrs.evolve(tuned, resume=True, mirror=False), tmp_path / "tuned").train(images))
+    assert "--init-from" not in str(refused.value)  # it was given: only the hint that applies
     resumed = Trainer(attrs.evolve(tuned, resume=True, epochs=3), tmp_path / "tuned")
     list(resumed.train(images))
     assert resumed.resumed_from_epoch == 2 and resumed.steps_done == 3
