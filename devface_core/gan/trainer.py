@@ -146,7 +146,7 @@ class Trainer:
         self.sampler = self.ema_generator or self.generator
         self._compiled_step = tf.function(self._train_step)
         # Compiled like the step: eagerly, one snapshot's two forward passes took longer than 100 steps
-        # of a tiny model (the test suite's), and about 0.3 s at 64×64.
+        # of a tiny model (the test suite's).
         self._compiled_sample = tf.function(self._sample_pass, reduce_retracing=True)
         self._compiled_standing = tf.function(self._standing_pass)
 

@@ -69,7 +69,9 @@ def test_fine_tuning_scales_both_learning_rates(tiny_config, tmp_path):
 def test_fine_tuning_stops_at_finetune_steps_unless_max_steps_comes_first(tiny_config, tmp_path):
     images = np.random.default_rng(1).integers(0, 255, (4, 32, 32, 3), dtype=np.uint8)  # one step per epoch
     save_base(Trainer(tiny_config), tmp_path / "base")
-    tuned = attrs.evolve(tiny_config, epochs=50, max_steps=0, finetune_steps=3, init_from=str(tmp_path / "base"))
+    # One snapshot at the end: a snapshot per epoch made this test 47 s on a slow host.
+    tuned = attrs.evolve(tiny_config, epochs=50, max_steps=0, finetune_steps=3, sample_every=50,
+                         init_from=str(tmp_path / "base"))
     for config, steps in ((tuned, 3), (attrs.evolve(tuned, max_steps=2), 2), (attrs.evolve(tuned, init_from=None), 50)):
         trainer = Trainer(config)
         list(trainer.train(images))
