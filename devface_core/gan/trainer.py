@@ -400,12 +400,13 @@ class Trainer:
     def _update_ema(self) -> None:
         """Move the average toward the new weights; from scratch a warm-up lets it leave its random start
         quickly, while a fine-tune's average starts at the base's and keeps the full decay."""
-        step = tf.cast(self.g_optimizer.iterations, tf.float32)
-        decay = tf.minimum(self.config.ema, (1.0 + step) / (10.0 + step))
         if self.config.init_from:
             # With the warm-up, a fine-tune's average followed the raw generator within a few dozen steps,
             # and from 10 likes that generator drew wavy colour stripes and warped faces by step 500.
             decay = tf.constant(self.config.ema, tf.float32)
+        else:
+            step = tf.cast(self.g_optimizer.iterations, tf.float32)
+            decay = tf.minimum(self.config.ema, (1.0 + step) / (10.0 + step))
         for average, weight in zip(self.ema_generator.trainable_variables, self.generator.trainable_variables):
             average.assign(decay * average + (1.0 - decay) * weight)
         # Its batch-norm statistics are not averaged or copied here: `standing_statistics` measures them

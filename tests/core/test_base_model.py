@@ -55,7 +55,6 @@ def test_fine_tuning_starts_from_the_base_weights(tiny_config, tmp_path):
         assert np.array_equal(loaded, saved)
 
 
-
 def test_a_fine_tunes_weight_average_starts_at_the_base_and_keeps_the_full_decay(tiny_config, tmp_path):
     images = np.random.default_rng(0).integers(0, 255, (4, 32, 32, 3), dtype=np.uint8)  # one step per epoch
     save_base(Trainer(attrs.evolve(tiny_config, ema=0.9)), tmp_path / "base")
@@ -66,6 +65,7 @@ def test_a_fine_tunes_weight_average_starts_at_the_base_and_keeps_the_full_decay
     for average, start, weight in zip(tuned.ema_generator.trainable_variables, base_average,
                                       tuned.generator.trainable_variables):
         assert np.allclose(average.numpy(), 0.9 * start + 0.1 * weight.numpy(), atol=1e-6)
+
 
 def test_fine_tuning_scales_both_learning_rates(tiny_config, tmp_path):
     save_base(Trainer(tiny_config), tmp_path / "base")
