@@ -116,6 +116,7 @@ def training_options(command):
                      help="Adaptive augmentation: target E[sign D(real)], e.g. 0.6 (0: fixed strength)."),
         click.option("--mirror/--no-mirror", default=None, help="Random left-right flips of the liked images."),
         click.option("--ema", type=float, help="Generator weight average decay, e.g. 0.999 (0: off)."),
+        click.option("--r1-gamma", type=float, help="R1 penalty weight on D's gradient at the likes (0: off)."),
         click.option("--init-from", type=click.Path(file_okay=False), help="Fine-tune from a base model folder."),
         click.option("--finetune-lr-scale", type=float,
                      help="Learning rates are multiplied by this when fine-tuning from a base (default 0.25)."),

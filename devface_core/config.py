@@ -18,7 +18,7 @@ PRECISIONS = ("float32", "mixed_bfloat16")
 STRATEGIES = ("default", "mirrored")
 UPSAMPLINGS = ("nearest", "bilinear")
 # What bases and checkpoints saved before a setting existed were trained with.
-LEGACY_SETTINGS = {"upsample": "nearest"}
+LEGACY_SETTINGS = {"upsample": "nearest", "r1_gamma": 0.0}
 AUGMENTATIONS = ("color", "translation", "cutout")
 ENV_PREFIX = "DEVFACE_"
 
@@ -183,6 +183,7 @@ class Config:
     augment: str = attrs.field(default="color,translation,cutout", converter=_to_policy)  # DiffAugment policy, e.g. color,translation
     ada_target: float = attrs.field(default=0.6, converter=_to_float, validator=_fraction)  # 0: fixed; 0.6: ADA
     mirror: bool = attrs.field(default=True, converter=_to_bool)  # random horizontal flips of the liked images
+    r1_gamma: float = _float_field(0.0)  # R1: γ/2 · E‖∇D(real)‖² added to D's loss (0: off)
     ema: float = attrs.field(default=0.999, converter=_to_float, validator=_fraction)  # G weight average; 0: off
     precision: str = _choice_field("float32", PRECISIONS)  # mixed_bfloat16: faster on CPUs with bf16 units
     strategy: str = _choice_field("default", STRATEGIES)  # mirrored: the batch split over every GPU

@@ -79,6 +79,13 @@ def _bce(labels_are_real: bool, logits: tf.Tensor) -> tf.Tensor:
     return tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=logits))
 
 
+def r1_penalty(logits: tf.Tensor, images: tf.Tensor) -> tf.Tensor:
+    """Mean over the batch of ‖∂D/∂image‖² (Mescheder et al. 2018's R1), for `logits` computed from `images`
+    in a compiled function (tf.gradients: inside the step, a nested tape returned no gradient)."""
+    gradient = tf.gradients(tf.reduce_sum(tf.cast(logits, tf.float32)), images)[0]
+    return tf.reduce_mean(tf.reduce_sum(tf.square(tf.cast(gradient, tf.float32)), axis=[1, 2, 3]))
+
+
 def distribution_strategy(config: Config) -> tf.distribute.Strategy | None:
     """None for `default` (one device); for `mirrored`, a MirroredStrategy over every GPU, or, without
     GPUs, over every logical CPU device (tests split the CPU in two to exercise it)."""
@@ -390,9 +397,13 @@ class Trainer:
     def _discriminator_step(self, real: tf.Tensor, fake: tf.Tensor, scale: float) -> tuple[tf.Tensor, tf.Tensor]:
         with tf.GradientTape() as tape:
             # Real and fake pass separately, as in the original, so batch norm sees each batch alone.
-            real_logits = self.discriminator(self._augmented(real), training=True)
+            real = self._augmented(real)
+            real_logits = self.discriminator(real, training=True)
             fake_logits = self.discriminator(self._augmented(fake), training=True)
-            loss = self._d_loss(real_logits, fake_logits) * scale
+            loss = self._d_loss(real_logits, fake_logits)
+            if self.config.r1_gamma:
+                loss += 0.5 * self.config.r1_gamma * r1_penalty(real_logits, real)
+            loss *= scale
         variables = self.discriminator.trainable_variables
         self.d_optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
         return loss, real_logits

@@ -12,7 +12,7 @@ from devface_core.config import load_config
 from devface_core.contact_sheet import contact_sheet
 from devface_core.errors import ConfigError
 from devface_core.gan import augment
-from devface_core.gan.trainer import Trainer
+from devface_core.gan.trainer import Trainer, r1_penalty
 from devface_core.types import Snapshot
 
 
@@ -128,3 +128,22 @@ def test_the_weight_average_samples_with_batch_norm_statistics_of_its_own(tiny_c
     raw_mean = trainer.generator.get_layer("g_dense_bn").moving_mean.numpy()
     assert np.abs(raw_mean - own_mean).max() > 1e-3  # not the raw generator's statistics
     assert np.array_equal(trainer.generate(4), before)  # measured on fixed noise: sampling is repeatable
+
+
+def test_r1_penalty_of_a_linear_discriminator_is_its_squared_weight_norm():
+    discriminator = keras.Sequential([keras.Input((4, 4, 3)), keras.layers.Flatten(), keras.layers.Dense(1)])
+    weights = discriminator.layers[-1].kernel.numpy()
+    images = tf.random.stateless_normal((5, 4, 4, 3), (3, 4))
+    penalty = tf.function(lambda x: r1_penalty(discriminator(x), x))(images)
+    assert np.isclose(float(penalty), float(np.sum(weights**2)), rtol=1e-5)
+
+
+def test_r1_gamma_changes_the_discriminators_update(tiny_config, images):
+    trained = {}
+    for gamma in (0.0, 10.0, 10.0):
+        trainer = Trainer(attrs.evolve(tiny_config, epochs=1, r1_gamma=gamma))
+        list(trainer.train(images))
+        trained.setdefault(gamma, []).append(trainer.discriminator.get_weights())
+    differs = [not np.allclose(a, b) for a, b in zip(trained[0.0][0], trained[10.0][0])]
+    assert any(differs)
+    assert all(np.array_equal(a, b) for a, b in zip(*trained[10.0]))  # and stays reproducible

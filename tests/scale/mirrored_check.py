@@ -27,7 +27,8 @@ def trained(config: Config) -> Trainer:
 
 # `seed`'s synchronised batch norm, across its real/fake discriminator passes, aborts TensorFlow's collective
 # ops with a shape mismatch between replicas, so config refuses it; mirrored training is checked on `fast`.
-VARIANTS = {"fast": {"upsample": "nearest"}, "fast bilinear": {"upsample": "bilinear"}}
+VARIANTS = {"fast": {"upsample": "nearest"}, "fast bilinear": {"upsample": "bilinear"},
+            "fast r1": {"upsample": "nearest", "r1_gamma": 10.0}}
 
 
 def main() -> None:
