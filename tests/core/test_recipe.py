@@ -147,3 +147,19 @@ def test_r1_gamma_changes_the_discriminators_update(tiny_config, images):
     plain, penalised, again = (discriminator_after_an_epoch(gamma) for gamma in (0.0, 10.0, 10.0))
     assert any(not np.allclose(a, b) for a, b in zip(plain, penalised))
     assert all(np.array_equal(a, b) for a, b in zip(penalised, again))  # and stays reproducible
+
+
+def test_r1_adds_half_gamma_times_the_penalty_to_the_discriminators_loss(tiny_config, images):
+    # One image and no augmentation or flips: the step's real batch is that image repeated, known here.
+    config = attrs.evolve(tiny_config, augment="", mirror=False, ada_target=0.0, r1_gamma=3.0)
+    one = images[:1]
+    penalised = Trainer(config).run_steps(tf.constant(one), 1)["d_loss"]
+    plain_trainer = Trainer(attrs.evolve(config, r1_gamma=0.0))
+    real = tf.constant(np.repeat(one, config.batch_size, axis=0), tf.float32) / 127.5 - 1.0
+    with tf.GradientTape() as tape:
+        tape.watch(real)
+        logits = plain_trainer.discriminator(real, training=True)  # D's first call, as in the step
+    expected = float(tf.reduce_mean(tf.reduce_sum(tape.gradient(logits, real) ** 2, axis=[1, 2, 3])))
+    plain = Trainer(attrs.evolve(config, r1_gamma=0.0)).run_steps(tf.constant(one), 1)["d_loss"]
+    assert expected > 0
+    assert np.isclose(penalised - plain, 0.5 * 3.0 * expected, rtol=1e-4)
