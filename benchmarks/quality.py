@@ -8,6 +8,8 @@ generator against the user's faces (devface_core/quality.py): sliced
 Wasserstein distance on Laplacian-pyramid patches (mean over levels, lower is better), diversity as mean
 MS-SSIM between samples next to the real set's own (higher than real = samples alike), and the nearest
 liked image (a copy would be near 0). Each recipe writes a contact sheet; the table gives its path.
+Before each fine-tuned row, an "untuned" row measures the base's own samples the same way (0 steps): what
+the fine-tune starts from, so the table shows what the user's 10 likes added.
 """
 
 from __future__ import annotations
@@ -73,20 +75,34 @@ def pretrain_base(name: str, faces: np.ndarray, seconds: float, folder: Path) ->
 
 def train_recipe(name: str, faces: np.ndarray, seconds: float, sheets: Path, base: Path | None = None) -> dict:
     """Train one recipe for `seconds` (from a base if given); measure its samples; write its contact sheet."""
-    from devface_core import quality
-    from devface_core.contact_sheet import write_contact_sheet
     from devface_core.gan.trainer import Trainer
 
     trainer = Trainer(recipe_config(name, faces.shape[1], seconds, base))
     started = time.perf_counter()
     snapshots = list(trainer.train(faces))
     wall = time.perf_counter() - started
-    samples = trainer.generate(32)
     label = ("finetuned " if base else "") + name.split(" (")[0]
-    sheet = write_contact_sheet(sheets, _slug(label), snapshots[-8:])
-    return {"steps": trainer.steps_done, "wall": wall, "swd": float(np.mean(quality.swd(samples, faces))),
-            "diversity": quality.diversity(samples), "nearest": float(quality.nearest_distances(samples, faces).min()),
-            "sheet": sheet}
+    return measured(trainer, faces, snapshots[-8:], sheets / _slug(label)) | {"steps": trainer.steps_done, "wall": wall}
+
+
+def base_alone(name: str, faces: np.ndarray, sheets: Path, base: Path) -> dict:
+    """A base's own samples measured against the user's faces, untuned: where its fine-tune starts from."""
+    from devface_core.gan.trainer import Trainer
+
+    trainer = Trainer(recipe_config(name, faces.shape[1], 0.0, base))
+    return measured(trainer, faces, [trainer.snapshot(0)], sheets / f"base_alone_{_slug(name)}") | {"steps": 0, "wall": 0.0}
+
+
+def measured(trainer, faces: np.ndarray, snapshots: list, sheet: Path) -> dict:
+    """SWD, diversity and nearest liked face of 32 samples of the trainer's sampling generator; the
+    contact sheet of `snapshots` written as `sheet`.png."""
+    from devface_core import quality
+    from devface_core.contact_sheet import write_contact_sheet
+
+    samples = trainer.generate(32)
+    return {"swd": float(np.mean(quality.swd(samples, faces))), "diversity": quality.diversity(samples),
+            "nearest": float(quality.nearest_distances(samples, faces).min()),
+            "sheet": write_contact_sheet(sheet.parent, sheet.name, snapshots)}
 
 
 def main() -> None:
@@ -130,6 +146,7 @@ def main() -> None:
             base = sheets / f"base-{_slug(name)}"
             steps, wall = pretrain_base(name, base_faces, pretrain_seconds, base)
             origin = f"from base ({steps} steps, {wall:.0f} s)"
+        _print_row(f"{name} {origin}, untuned", base_alone(name, user_faces, sheets, base))
         _print_row(f"{name} {origin}", train_recipe(name, user_faces, seconds, sheets, base))
 
 
