@@ -2,7 +2,7 @@
 
 The dataset stays resident as a uint8 tensor; batches are drawn, scaled and trained inside the
 `tf.function`, so Python only loops over steps. Every random draw comes from seeded generators, so a
-given `Config.seed` gives the same snapshots on CPU.
+given `Config.seed` gives the same snapshots on the same CPU machine.
 """
 
 from __future__ import annotations
