@@ -154,6 +154,8 @@ def test_r1_adds_half_gamma_times_the_penalty_to_the_discriminators_loss(tiny_co
     config = attrs.evolve(tiny_config, augment="", mirror=False, ada_target=0.0, r1_gamma=3.0)
     one = images[:1]
     penalised = Trainer(config).run_steps(tf.constant(one), 1)["d_loss"]
+    # Its own trainer: D's first training call moves spectral norm's power-iteration vector, so the step
+    # below needs a D that has not been called yet.
     plain_trainer = Trainer(attrs.evolve(config, r1_gamma=0.0))
     real = tf.constant(np.repeat(one, config.batch_size, axis=0), tf.float32) / 127.5 - 1.0
     with tf.GradientTape() as tape:
