@@ -86,6 +86,20 @@ def r1_penalty(logits: tf.Tensor, images: tf.Tensor) -> tf.Tensor:
     return tf.reduce_mean(tf.reduce_sum(tf.square(tf.cast(gradient, tf.float32)), axis=[1, 2, 3]))
 
 
+def averaged_pairs(average: keras.Model, model: keras.Model) -> list[tuple[keras.Variable, keras.Variable]]:
+    """(average's variable, model's trainable variable) pairs matched by path; a mismatch raises ConfigError."""
+    by_path = {variable.path: variable for variable in average.variables}
+    pairs = []
+    for weight in model.trainable_variables:
+        twin = by_path.get(weight.path)
+        # Paired by position, a layer frozen in one model shifted its neighbours onto the wrong averages,
+        # silently where the shapes broadcast.
+        if twin is None or tuple(twin.shape) != tuple(weight.shape):
+            raise ConfigError(f"weight average has no variable {weight.path} shaped {tuple(weight.shape)}")
+        pairs.append((twin, weight))
+    return pairs
+
+
 def distribution_strategy(config: Config) -> tf.distribute.Strategy | None:
     """None for `default` (one device); for `mirrored`, a MirroredStrategy over every GPU, or, without
     GPUs, over every logical CPU device (tests split the CPU in two to exercise it)."""
@@ -418,7 +432,7 @@ class Trainer:
         else:
             step = tf.cast(self.g_optimizer.iterations, tf.float32)
             decay = tf.minimum(self.config.ema, (1.0 + step) / (10.0 + step))
-        for average, weight in zip(self.ema_generator.trainable_variables, self.generator.trainable_variables):
+        for average, weight in averaged_pairs(self.ema_generator, self.generator):
             average.assign(decay * average + (1.0 - decay) * weight)
         # Its batch-norm statistics are not averaged or copied here: `standing_statistics` measures them
         # whenever the average samples.

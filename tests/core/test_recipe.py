@@ -12,7 +12,7 @@ from devface_core.config import load_config
 from devface_core.contact_sheet import contact_sheet
 from devface_core.errors import ConfigError
 from devface_core.gan import augment
-from devface_core.gan.trainer import Trainer, r1_penalty
+from devface_core.gan.trainer import Trainer, averaged_pairs, r1_penalty
 from devface_core.types import Snapshot
 
 
@@ -60,6 +60,22 @@ def test_ema_with_warm_up_leaves_its_random_start_at_once(tiny_config, images):
     weights_moved = [np.abs(a - b).max() for a, b in zip(start, trainer.generator.get_weights())]
     assert max(moved) > 0.3 * max(weights_moved)
     assert trainer.sampler is trainer.ema_generator
+
+
+def test_weight_average_follows_each_weight_by_name_when_a_layer_is_frozen(tiny_config, images):
+    trainer = Trainer(attrs.evolve(tiny_config, ema=1e-9, epochs=1))  # decay ≈ 0: the average copies
+    trainer.generator.get_layer("g_bn_16").trainable = False  # in the generator only
+    list(trainer.train(images))
+    average = {variable.path: variable.numpy() for variable in trainer.ema_generator.variables}
+    for weight in trainer.generator.trainable_variables:  # paired by position, g_conv_32 took g_bn_16's
+        np.testing.assert_allclose(average[weight.path], weight.numpy(), atol=1e-6, err_msg=weight.path)
+
+
+def test_weight_average_missing_a_variable_is_an_error(tiny_config):
+    trainer = Trainer(attrs.evolve(tiny_config, ema=0.99))
+    smaller = Trainer(attrs.evolve(tiny_config, ema=0.99, image_size=16))
+    with pytest.raises(ConfigError, match="weight average has no variable g_conv_32/kernel"):
+        averaged_pairs(smaller.generator, trainer.generator)
 
 
 @pytest.mark.parametrize("architecture", ["fast", "seed"])
