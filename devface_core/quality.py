@@ -10,10 +10,13 @@ Images are (N, H, W, 3) uint8 throughout.
 
 from __future__ import annotations
 
+import attrs
 import numpy as np
 
 PATCH = 7
-PATCHES_PER_IMAGE = 128
+GRID_SIDE = 32  # patches per row of an image at most (every pixel row of a 38-px level, every 2nd at 64)
+PATCHES_PER_LEVEL = 16_384  # the most patches one set contributes per level: bounds time and memory
+DIRECTIONS = 256
 MIN_LEVEL_SIDE = 16
 _BINOMIAL = np.array([1.0, 4.0, 6.0, 4.0, 1.0]) / 16.0
 NEAR_COPY_FRACTION = 0.35  # of the typical distance between two different liked images
@@ -41,42 +44,72 @@ def laplacian_pyramid(images: np.ndarray) -> list[np.ndarray]:
     return levels
 
 
-def _patches(level: np.ndarray, count: int, rng: np.random.Generator) -> np.ndarray:
-    """`count` random 7×7×3 patches per image, flattened: (N × count, 147)."""
-    n, height, width, _ = level.shape
-    ys = rng.integers(0, height - PATCH + 1, (n, count))
-    xs = rng.integers(0, width - PATCH + 1, (n, count))
+def _grid(count: int, height: int, width: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(image, row, column) of every patch on a regular grid of at most GRID_SIDE × GRID_SIDE per image."""
+    stride = max(1, -(-(height - PATCH + 1) // GRID_SIDE))
+    rows, cols = np.arange(0, height - PATCH + 1, stride), np.arange(0, width - PATCH + 1, stride)
+    return tuple(axis.ravel() for axis in np.meshgrid(np.arange(count), rows, cols, indexing="ij"))
+
+
+def _patches(level: np.ndarray, seed: int, index: int) -> np.ndarray:
+    """The level's grid patches, flattened to (P, 147); above PATCHES_PER_LEVEL, a subset drawn from
+    (seed, index) alone, so the same images always give the same patches."""
+    image, row, col = _grid(*level.shape[:3])
+    if len(image) > PATCHES_PER_LEVEL:
+        kept = np.sort(np.random.default_rng((seed, index)).choice(len(image), PATCHES_PER_LEVEL, replace=False))
+        image, row, col = image[kept], row[kept], col[kept]
     offsets = np.arange(PATCH)
-    rows = (ys[..., None] + offsets)[..., :, None]
-    cols = (xs[..., None] + offsets)[..., None, :]
-    picked = level[np.arange(n)[:, None, None, None], rows, cols]
-    return picked.reshape(n * count, -1)
+    picked = level[image[:, None, None], (row[:, None] + offsets)[:, :, None], (col[:, None] + offsets)[:, None, :]]
+    return picked.reshape(len(image), -1)
 
 
-def _sliced_wasserstein(a: np.ndarray, b: np.ndarray, rng: np.random.Generator, directions: int = 256) -> float:
-    """Mean over random unit directions of the 1-D Wasserstein distance between the projections."""
-    size = min(len(a), len(b))
-    a = a[rng.choice(len(a), size, replace=False)]
-    b = b[rng.choice(len(b), size, replace=False)]
-    projections = rng.normal(size=(a.shape[1], directions))
-    projections /= np.linalg.norm(projections, axis=0, keepdims=True)
-    return float(np.mean(np.abs(np.sort(a @ projections, axis=0) - np.sort(b @ projections, axis=0))))
+def _quantile_gap(a: np.ndarray, b: np.ndarray) -> float:
+    """Mean |a − b| between sorted columns at matching quantiles (the longer one read at the shorter's)."""
+    if len(a) > len(b):
+        a, b = b, a
+    picks = ((np.arange(len(a)) + 0.5) * len(b) / len(a)).astype(int)
+    return float(np.mean(np.abs(a - b[picks])))
 
 
-def swd(generated: np.ndarray, real: np.ndarray | list[np.ndarray], seed: int = 0) -> list[float]:
+@attrs.frozen
+class _Level:
+    mean: np.ndarray
+    std: np.ndarray
+    directions: np.ndarray
+    projected: np.ndarray  # the reference's normalised patches projected on each direction, sorted
+
+
+class PatchDistribution:
+    """A reference set's 7×7 Laplacian-pyramid patches, normalised and projected on random directions per
+    level: measured once, then compared with any number of generated sets (`distances`)."""
+
+    def __init__(self, images: np.ndarray, seed: int = 0):
+        self.seed = seed
+        self.levels = [self._measure(level, index) for index, level in enumerate(laplacian_pyramid(images))]
+
+    def _measure(self, level: np.ndarray, index: int) -> _Level:
+        patches = _patches(level, self.seed, index)
+        mean, std = patches.mean(axis=0), patches.std(axis=0) + 1e-6
+        directions = np.random.default_rng((self.seed, index, 1)).normal(size=(patches.shape[1], DIRECTIONS))
+        directions /= np.linalg.norm(directions, axis=0, keepdims=True)
+        return _Level(mean, std, directions, np.sort(((patches - mean) / std) @ directions, axis=0))
+
+    def distances(self, generated: np.ndarray) -> list[float]:
+        """Sliced Wasserstein distance of `generated` to the reference per pyramid level (finest first), ×1000."""
+        result = []
+        for index, (level, own) in enumerate(zip(laplacian_pyramid(generated), self.levels)):
+            projected = np.sort(((_patches(level, self.seed, index) - own.mean) / own.std) @ own.directions, axis=0)
+            result.append(1000.0 * _quantile_gap(projected, own.projected))
+        return result
+
+
+def swd(generated: np.ndarray, real: "np.ndarray | PatchDistribution", seed: int = 0) -> list[float]:
     """Sliced Wasserstein distance per pyramid level (finest first), ×1000; descriptors are normalised by
-    the liked set's per-channel statistics, so colour shifts count as well as texture. `real` may be a
-    precomputed `laplacian_pyramid` of the liked images."""
-    rng = np.random.default_rng(seed)
-    real_levels = laplacian_pyramid(real) if isinstance(real, np.ndarray) else real
-    distances = []
-    for fake_level, real_level in zip(laplacian_pyramid(generated), real_levels):
-        count = max(PATCHES_PER_IMAGE, 4 * PATCHES_PER_IMAGE // max(1, len(generated)))
-        fake = _patches(fake_level, count, rng)
-        true = _patches(real_level, max(1, count * len(generated) // len(real_level)) + 1, rng)
-        mean, std = true.mean(axis=0), true.std(axis=0) + 1e-6
-        distances.append(1000.0 * _sliced_wasserstein((fake - mean) / std, (true - mean) / std, rng))
-    return distances
+    the liked set's per-dimension statistics, so colour shifts count as well as texture. Patches lie on
+    a fixed grid rather than at random places, so a set against itself is exactly 0 and repeated
+    measurements of one set agree. `real` may be a `PatchDistribution` measured before."""
+    reference = real if isinstance(real, PatchDistribution) else PatchDistribution(real, seed)
+    return reference.distances(generated)
 
 
 def sample_scores(samples: np.ndarray, real: np.ndarray, seed: int = 0, reference: int = 256) -> list[float]:
@@ -84,8 +117,8 @@ def sample_scores(samples: np.ndarray, real: np.ndarray, seed: int = 0, referenc
     At most `reference` liked images (a seeded sample) stand for the set, which bounds memory."""
     if len(real) > reference:
         real = real[np.sort(np.random.default_rng(seed).permutation(len(real))[:reference])]
-    real_levels = laplacian_pyramid(real)
-    return [float(np.mean(swd(sample[None], real_levels, seed))) for sample in samples]
+    liked = PatchDistribution(real, seed)
+    return [float(np.mean(liked.distances(sample[None]))) for sample in samples]
 
 
 def _ssim(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:

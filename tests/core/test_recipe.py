@@ -46,6 +46,22 @@ def test_augmentation_is_differentiable_and_seeded():
     assert np.array_equal(out.numpy(), again.numpy())
 
 
+@pytest.mark.parametrize("policy", ["color", "translation", "cutout", "color,translation,cutout"])
+def test_diff_augment_keeps_shapes_and_passes_the_discriminators_gradient_to_every_generator_weight(
+        tiny_config, policy):
+    trainer = Trainer(tiny_config)
+    noise = tf.random.stateless_normal((4, tiny_config.z_dim), (5, 6))
+    with tf.GradientTape() as tape:
+        fake = trainer.generator(noise, training=True)
+        augmented = augment.diff_augment(fake, policy, tf.random.Generator.from_seed(7))
+        loss = trainer._g_loss(trainer.discriminator(augmented, training=True))
+    gradients = tape.gradient(loss, trainer.generator.trainable_variables)
+    assert augmented.shape == fake.shape and augmented.dtype == fake.dtype
+    assert all(g is not None and float(tf.reduce_max(tf.abs(g))) > 0 for g in gradients)
+    halfway = augment.diff_augment(fake, policy, tf.random.Generator.from_seed(7), tf.constant(0.5))
+    assert halfway.shape == fake.shape
+
+
 def test_unknown_augmentation_is_a_config_error():
     with pytest.raises(ConfigError, match="unknown augmentation zoom"):
         load_config(overrides={"augment": "color,zoom"})
@@ -60,6 +76,20 @@ def test_ema_with_warm_up_leaves_its_random_start_at_once(tiny_config, images):
     weights_moved = [np.abs(a - b).max() for a, b in zip(start, trainer.generator.get_weights())]
     assert max(moved) > 0.3 * max(weights_moved)
     assert trainer.sampler is trainer.ema_generator
+
+
+def test_the_weight_average_differs_from_the_raw_weights_after_training_and_equals_them_at_decay_zero(
+        tiny_config, images):
+    def gaps_after_training(decay: float) -> list[float]:
+        trainer = Trainer(attrs.evolve(tiny_config, ema=decay, epochs=3))
+        list(trainer.train(images))
+        return [float(np.abs(average.numpy() - weight.numpy()).max())
+                for average, weight in averaged_pairs(trainer.ema_generator, trainer.generator)]
+
+    assert min(gaps_after_training(0.999)) > 1e-4  # every weight: the average lags its generator
+    assert max(gaps_after_training(1e-12)) < 1e-6  # decay 0 (ema=0 is "off"): the average is the generator
+    off = Trainer(attrs.evolve(tiny_config, ema=0.0))
+    assert off.ema_generator is None and off.sampler is off.generator
 
 
 def test_weight_average_follows_each_weight_by_name_when_a_layer_is_frozen(tiny_config, images):

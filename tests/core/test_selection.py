@@ -7,10 +7,9 @@ import pytest
 
 from devface_core import quality
 from devface_core.errors import NearCopyError
-from devface_adapters.demo import DemoAdapter
-from devface_core.imaging import decode_image, fit_image, to_array
 from devface_core.selection import select_snapshot
 from devface_core.types import Snapshot
+from tests.helpers.images import demo_faces
 
 
 def _snapshots(epochs):
@@ -25,19 +24,13 @@ def test_latest_is_the_highest_epoch_not_the_last_in_text_order():
     assert choice.sample_index == 0
 
 
-def liked_faces(count=8, size=32):
-    """Structured synthetic faces (the demo source's drawings), fitted to size×size."""
-    liked = DemoAdapter(count=str(count)).iter_images("selection")
-    return np.stack([to_array(fit_image(decode_image(image.data, image.key), size)) for image in liked])
-
-
 def noise(count, size=32, seed=0):
     return np.random.default_rng(seed).integers(0, 255, (count, size, size, 3), dtype=np.uint8)
 
 
-def test_best_picks_the_sample_whose_patches_look_like_the_liked_faces():
-    liked = liked_faces()
-    unseen_face = liked_faces(12)[10:11]  # a face-like image that is not one of the liked ones
+def test_best_picks_the_sample_whose_patches_look_like_the_demo_faces():
+    liked = demo_faces()
+    unseen_face = demo_faces(12)[10:11]  # a face-like image that is not one of the liked ones
     snapshots = [Snapshot(epoch=10, images=np.concatenate([noise(1, seed=1), unseen_face])),
                  Snapshot(epoch=20, images=noise(2, seed=2))]
     best = select_snapshot(snapshots, "best", liked)
@@ -48,8 +41,8 @@ def test_best_picks_the_sample_whose_patches_look_like_the_liked_faces():
 
 
 def test_best_prefers_a_snapshot_whose_samples_all_look_right_to_one_lucky_sample():
-    liked = liked_faces()
-    unseen = liked_faces(14)[10:14]
+    liked = demo_faces()
+    unseen = demo_faces(14)[10:14]
     grain = np.random.default_rng(5).integers(-20, 21, unseen[1:].shape)
     lucky = Snapshot(epoch=10, images=np.concatenate([unseen[:1], noise(2, seed=7)]))  # one clean face
     steady = Snapshot(epoch=20, images=np.clip(unseen[1:] + grain, 0, 255).astype(np.uint8))  # all faces
@@ -62,7 +55,7 @@ def test_best_prefers_a_snapshot_whose_samples_all_look_right_to_one_lucky_sampl
 
 @pytest.mark.parametrize("strategy", ["latest", "best"])
 def test_a_near_copy_of_a_liked_image_is_never_chosen(strategy):
-    liked = liked_faces()
+    liked = demo_faces()
     copy = liked[3:4].copy()
     copy[0, 0, 0] ^= 1  # one bit off: still a copy
     snapshots = [Snapshot(epoch=5, images=noise(2, seed=3)), Snapshot(epoch=9, images=copy)]
@@ -71,7 +64,7 @@ def test_a_near_copy_of_a_liked_image_is_never_chosen(strategy):
 
 
 def test_when_every_candidate_is_a_copy_nothing_is_published():
-    liked = liked_faces()
+    liked = demo_faces()
     with pytest.raises(NearCopyError, match="all 2 generated candidates are near copies"):
         select_snapshot([Snapshot(epoch=1, images=liked[:2])], "latest", liked)
 
@@ -79,7 +72,7 @@ def test_when_every_candidate_is_a_copy_nothing_is_published():
 def test_selection_memory_does_not_grow_with_thousands_of_likes():
     import tracemalloc
 
-    liked = np.tile(liked_faces(8, size=64), (1250, 1, 1, 1))  # 10 000 likes, 123 MB as uint8
+    liked = np.tile(demo_faces(8, size=64), (1250, 1, 1, 1))  # 10 000 likes, 123 MB as uint8
     tracemalloc.start()
     try:
         select_snapshot([Snapshot(epoch=1, images=noise(4, size=64))], "best", liked)

@@ -53,3 +53,12 @@ def face_like(seed: int, size: int = 64) -> bytes:
     rng = np.random.default_rng(seed)
     pixels = rng.integers(0, 255, (size, size, 3), dtype=np.uint8)
     return encoded(Image.fromarray(pixels))
+
+
+def demo_faces(count: int = 8, size: int = 32) -> np.ndarray:
+    """Structured synthetic faces (the demo source's drawings), decoded and fitted to size×size uint8."""
+    from devface_adapters.demo import DemoAdapter
+    from devface_core.imaging import decode_image, fit_image, to_array
+
+    liked = DemoAdapter(count=str(count)).iter_images("faces")
+    return np.stack([to_array(fit_image(decode_image(image.data, image.key), size)) for image in liked])
