@@ -98,10 +98,12 @@ def measured(trainer, faces: np.ndarray, snapshots: list, sheet: Path) -> dict:
     contact sheet of `snapshots` written as `sheet`.png."""
     from devface_core import quality
     from devface_core.contact_sheet import write_contact_sheet
+    from devface_core.gan.flops import model_macs
 
     samples = trainer.generate(32)
     return {"swd": float(np.mean(quality.swd(samples, faces))), "diversity": quality.diversity(samples),
             "nearest": float(quality.nearest_distances(samples, faces).min()),
+            "gmac": (model_macs(trainer.generator) / 1e9, model_macs(trainer.discriminator) / 1e9),
             "sheet": write_contact_sheet(sheet.parent, sheet.name, snapshots)}
 
 
@@ -126,19 +128,24 @@ def main() -> None:
     sheets = args.sheets or Path(tempfile.mkdtemp(prefix="devface-quality-"))
     faces = liked_faces(size)
     base_faces, user_faces = faces[:40], faces[40:]
+    # The baselines, measured here: other real faces against the user's, and the user's own variety.
+    real = {"swd": float(np.mean(quality.swd(base_faces, user_faces))), "diversity": quality.diversity(user_faces)}
     print(common.machine_line())
     print(f"user: {len(user_faces)} liked faces at {size}², {seconds:.0f} s of training per row; base: "
-          f"{len(base_faces)} other faces. User's own set: diversity {quality.diversity(user_faces):.3f}; "
-          f"SWD of the 40 base faces against it {np.mean(quality.swd(base_faces, user_faces)):.1f}; "
+          f"{len(base_faces)} other faces. User's own set: diversity {real['diversity']:.3f}; "
+          f"SWD of the {len(base_faces)} base faces against it {real['swd']:.1f}; "
           f"near-copy limit {quality.near_copy_limit(user_faces):.3f}")
-    print(f"{'recipe':<36} {'steps':>6} {'wall s':>7} {'SWD':>7} {'diversity':>10} {'nearest':>8}  contact sheet")
+    print("×real: SWD over the base faces' SWD (below 1: nearer the user's faces than other real faces are); "
+          "diversity over the user's own (above 1: samples more alike than the likes). GMAC per image, G and D.")
+    print(f"{'recipe':<36} {'steps':>6} {'wall s':>7} {'SWD':>7} {'×real':>6} {'diversity':>10} {'×real':>6} "
+          f"{'nearest':>8} {'G GMAC':>7} {'D GMAC':>7}  contact sheet")
     chosen = args.only.split(",") if args.only else list(RECIPES)
     fine_tuned = [name for name in args.fine_tune.split(",") if name] if pretrain_seconds > 0 else []
     unknown = set(chosen + fine_tuned) - set(RECIPES)
     if unknown:
         parser.error(f"unknown recipe {', '.join(sorted(unknown))} (known: {'; '.join(RECIPES)})")
     for name in [] if args.fine_tuned_only else chosen:
-        _print_row(name, train_recipe(name, user_faces, seconds, sheets))
+        _print_row(name, train_recipe(name, user_faces, seconds, sheets), real)
     for name in fine_tuned:
         if args.base:
             base, origin = args.base, f"from base {args.base}"
@@ -146,17 +153,18 @@ def main() -> None:
             base = sheets / f"base-{_slug(name)}"
             steps, wall = pretrain_base(name, base_faces, pretrain_seconds, base)
             origin = f"from base ({steps} steps, {wall:.0f} s)"
-        _print_row(f"{name} {origin}, untuned", base_alone(name, user_faces, sheets, base))
-        _print_row(f"{name} {origin}", train_recipe(name, user_faces, seconds, sheets, base))
+        _print_row(f"{name} {origin}, untuned", base_alone(name, user_faces, sheets, base), real)
+        _print_row(f"{name} {origin}", train_recipe(name, user_faces, seconds, sheets, base), real)
 
 
 def _slug(label: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "_", label).strip("_")
 
 
-def _print_row(label: str, row: dict) -> None:
-    print(f"{label:<36} {row['steps']:>6} {row['wall']:>7.0f} {row['swd']:>7.1f} {row['diversity']:>10.3f} "
-          f"{row['nearest']:>8.3f}  {row['sheet']}")
+def _print_row(label: str, row: dict, real: dict) -> None:
+    print(f"{label:<36} {row['steps']:>6} {row['wall']:>7.0f} {row['swd']:>7.1f} {row['swd'] / real['swd']:>5.2f}× "
+          f"{row['diversity']:>10.3f} {row['diversity'] / real['diversity']:>5.2f}× {row['nearest']:>8.3f} "
+          f"{row['gmac'][0]:>7.3f} {row['gmac'][1]:>7.3f}  {row['sheet']}")
 
 
 if __name__ == "__main__":
