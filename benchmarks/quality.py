@@ -39,6 +39,7 @@ RECIPES = {
     "fast + ADA + EMA + bilinear": {**FEW_SHOT, "ada_target": 0.6, "upsample": "bilinear", "finetune_lr_scale": 0.25,
                                     "finetune_steps": 500},
 }
+RECIPES["fast + ADA + EMA + bilinear + R1"] = {**RECIPES["fast + ADA + EMA + bilinear"], "r1_gamma": 10.0}
 GROW_FROM = {"quarter": 4, "half": 2}  # start growing at this fraction of the side, so rows work at any size
 FINE_TUNED = ("fast + ADA + EMA + bilinear",)  # the default recipe
 

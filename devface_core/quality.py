@@ -73,6 +73,8 @@ def _quantile_gap(a: np.ndarray, b: np.ndarray) -> float:
 
 @attrs.frozen
 class _Level:
+    """One pyramid level of a PatchDistribution."""
+
     mean: np.ndarray
     std: np.ndarray
     directions: np.ndarray
