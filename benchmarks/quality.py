@@ -40,6 +40,8 @@ RECIPES = {
                                     "finetune_steps": 500},
 }
 RECIPES["fast + ADA + EMA + bilinear + R1"] = {**RECIPES["fast + ADA + EMA + bilinear"], "r1_gamma": 10.0}
+# The default without its 500-step cap: a fine-tune then trains for the whole --minutes.
+RECIPES["fast + ADA + EMA + bilinear, uncapped"] = {**RECIPES["fast + ADA + EMA + bilinear"], "finetune_steps": 0}
 GROW_FROM = {"quarter": 4, "half": 2}  # start growing at this fraction of the side, so rows work at any size
 FINE_TUNED = ("fast + ADA + EMA + bilinear",)  # the default recipe
 
