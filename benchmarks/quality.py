@@ -25,10 +25,11 @@ import numpy as np
 import common
 
 # Every recipe names each setting it depends on, so changing devface's defaults never changes a row.
-ORIGINAL = {"architecture": "seed", "augment": "", "ada_target": 0.0, "mirror": False, "ema": 0.0, "batch_size": 8}
+ORIGINAL = {"architecture": "seed", "augment": "", "ada_target": 0.0, "mirror": False, "ema": 0.0, "batch_size": 8,
+            "r1_gamma": 0.0}
 FEW_SHOT = {"architecture": "fast", "augment": "color,translation,cutout", "ada_target": 0.0, "mirror": True,
             "ema": 0.999, "batch_size": 16, "upsample": "nearest", "finetune_lr_scale": 1.0,
-            "finetune_steps": 0}
+            "finetune_steps": 0, "r1_gamma": 0.0}
 RECIPES = {
     "seed (original)": ORIGINAL,
     "seed + DiffAugment + EMA": {**ORIGINAL, "augment": "color,translation,cutout", "mirror": True, "ema": 0.999},
@@ -40,8 +41,8 @@ RECIPES = {
                                     "finetune_steps": 500},
 }
 RECIPES["fast + ADA + EMA + bilinear + R1"] = {**RECIPES["fast + ADA + EMA + bilinear"], "r1_gamma": 10.0}
-# The default without its 500-step cap: a fine-tune then trains for the whole --minutes.
-RECIPES["fast + ADA + EMA + bilinear, uncapped"] = {**RECIPES["fast + ADA + EMA + bilinear"], "finetune_steps": 0}
+# Without the 500-step cap: a fine-tune then trains for the whole --minutes.
+RECIPES["fast + ADA + EMA + bilinear + R1, uncapped"] = {**RECIPES["fast + ADA + EMA + bilinear + R1"], "finetune_steps": 0}
 GROW_FROM = {"quarter": 4, "half": 2}  # start growing at this fraction of the side, so rows work at any size
 FINE_TUNED = ("fast + ADA + EMA + bilinear",)  # the default recipe
 
