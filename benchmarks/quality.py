@@ -42,9 +42,9 @@ RECIPES = {
 }
 RECIPES["fast + ADA + EMA + bilinear + R1"] = {**RECIPES["fast + ADA + EMA + bilinear"], "r1_gamma": 10.0}
 # Without the 500-step cap: a fine-tune then trains for the whole --minutes.
-RECIPES["fast + ADA + EMA + bilinear + R1, uncapped"] = {**RECIPES["fast + ADA + EMA + bilinear + R1"], "finetune_steps": 0}
+RECIPES["fast + ADA + EMA + bilinear + R1 uncapped"] = {**RECIPES["fast + ADA + EMA + bilinear + R1"], "finetune_steps": 0}
 GROW_FROM = {"quarter": 4, "half": 2}  # start growing at this fraction of the side, so rows work at any size
-FINE_TUNED = ("fast + ADA + EMA + bilinear",)  # the default recipe
+FINE_TUNED = ("fast + ADA + EMA + bilinear + R1",)  # the default recipe
 
 
 def liked_faces(size: int) -> np.ndarray:

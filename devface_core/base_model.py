@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Iterable
 import attrs
 import numpy as np
 
-from devface_core.config import LEGACY_SETTINGS, Config
+from devface_core.config import LEGACY_SETTINGS, Config, r1_strength
 from devface_core.dataset import load_training_set
 from devface_core.errors import ConfigError, NoImagesError
 from devface_core.protocols import ImageSource
@@ -88,9 +88,9 @@ def pretrain(source: ImageSource, user_ids: Iterable[str], config: Config, out: 
     images = np.concatenate([s.images for s in sets]) if sets else np.zeros((0,))
     if len(images) == 0:
         raise NoImagesError(f"pretrain: no usable liked images for {len(users)} users")
-    trainer = Trainer(attrs.evolve(config, init_from=None))
+    trainer = Trainer(attrs.evolve(config, init_from=None, r1_gamma=r1_strength(config, pretraining=True)))
     for _ in trainer.train(images, progress):
         pass
     save_base(trainer, out)
     return PretrainReport(users, len(images), sum(len(s.skipped) for s in sets), trainer.steps_done,
-                          str(Path(out)), config.to_dict())
+                          str(Path(out)), trainer.config.to_dict())

@@ -34,6 +34,7 @@ def run_pipeline(
     training_set = _read(source, user_id, config)
     timings["read"] = time.perf_counter() - started
     selection, trainer = _train_and_select(training_set, user_id, config, progress, timings)
+    config = trainer.config  # as trained: settings on 'auto' resolved, so the report says what was used
     started = time.perf_counter()
     uri = sink.publish(user_id, published_image(selection, config, user_id))
     timings["publish"] = time.perf_counter() - started

@@ -52,8 +52,8 @@ def test_quality_compares_the_recipes_for_the_same_budget():
     labels = [line.split(" from base")[0].split("  ")[0].strip() for line in lines[-11:]]
     assert labels == ["seed (original)", "seed + DiffAugment + EMA", "fast + DiffAugment + EMA", "fast + ADA + EMA",
                       "fast + ADA + EMA + grow 4×", "fast + ADA + EMA + grow 2×", "fast + ADA + EMA + bilinear",
-                      "fast + ADA + EMA + bilinear + R1", "fast + ADA + EMA + bilinear + R1, uncapped",
-                      "fast + ADA + EMA + bilinear", "fast + ADA + EMA + bilinear"]
+                      "fast + ADA + EMA + bilinear + R1", "fast + ADA + EMA + bilinear + R1 uncapped",
+                      "fast + ADA + EMA + bilinear + R1", "fast + ADA + EMA + bilinear + R1"]
     assert all(line.rstrip().endswith(".png") for line in lines[-11:])
     untuned, tuned = lines[-2], lines[-1]
     assert "from base" in untuned and "untuned" in untuned and "from base" in tuned and "untuned" not in tuned

@@ -14,12 +14,13 @@ import time
 from pathlib import Path
 from typing import Callable, Iterator
 
+import attrs
 import keras
 import numpy as np
 import tensorflow as tf
 
 from devface_core.base_model import load_base
-from devface_core.config import Config, step_limit, strategy_error
+from devface_core.config import Config, r1_strength, step_limit, strategy_error
 from devface_core.errors import ConfigError
 from devface_core.gan.augment import adapted_probability, diff_augment, random_flip
 from devface_core.gan.checkpoints import TrainingCheckpoints, clear_checkpoints, has_checkpoint
@@ -119,7 +120,8 @@ class Trainer:
     """A GAN for one user: build from a Config, `train()` on uint8 images, receive Snapshots."""
 
     def __init__(self, config: Config, checkpoint_dir: str | Path | None = None):
-        self.config = config
+        # 'auto' settles here, so checkpoints and the step see the weight this run trains with.
+        self.config = config = attrs.evolve(config, r1_gamma=r1_strength(config))
         keras.utils.set_random_seed(config.seed)
         self._d_loss, self._g_loss = LOSSES[config.architecture]
         # Adaptive augmentation starts at p = 0 and earns its strength from the discriminator's overfitting.

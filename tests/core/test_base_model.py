@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from devface_adapters.cli import main, run_command
 from devface_adapters.memory import MemoryAdapter
 from devface_core.base_model import load_base, pretrain, save_base
-from devface_core.config import load_config
+from devface_core.config import R1_FOR_BASES, load_config, r1_strength
 from devface_core.errors import ConfigError
 from devface_core.gan.trainer import Trainer
 from tests.helpers.images import face_like
@@ -35,6 +35,7 @@ def test_pretrain_uses_every_user_and_a_run_fine_tunes_from_the_base(likes, tmp_
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
     assert report["users"] == ["ann", "bob", "cy"] and report["images_used"] == 9
+    assert report["config"]["r1_gamma"] == R1_FOR_BASES  # 'auto': a base trains with R1
     assert sorted(p.name for p in (tmp_path / "base").iterdir()) == [
         "discriminator.weights.h5", "generator.weights.h5", "sampler.weights.h5", "settings.json"]
     result = CliRunner().invoke(run_command, ["--source", f"dir:{likes}", "--sink", "memory:base-test",
@@ -65,6 +66,17 @@ def test_a_fine_tunes_weight_average_starts_at_the_base_and_keeps_the_full_decay
     for average, start, weight in zip(tuned.ema_generator.trainable_variables, base_average,
                                       tuned.generator.trainable_variables):
         assert np.allclose(average.numpy(), 0.9 * start + 0.1 * weight.numpy(), atol=1e-6)
+
+
+def test_r1_on_auto_weighs_in_for_bases_and_fine_tunes_but_not_from_scratch(tiny_config, tmp_path):
+    save_base(Trainer(tiny_config), tmp_path / "base")
+    fine_tune = attrs.evolve(tiny_config, init_from=str(tmp_path / "base"))
+    assert tiny_config.r1_gamma is None and load_config(overrides={"r1_gamma": "auto"}).r1_gamma is None
+    assert Trainer(tiny_config).config.r1_gamma == 0.0
+    assert Trainer(fine_tune).config.r1_gamma == R1_FOR_BASES
+    assert Trainer(attrs.evolve(fine_tune, r1_gamma=0.0)).config.r1_gamma == 0.0  # a value given wins
+    assert r1_strength(tiny_config, pretraining=True) == R1_FOR_BASES
+    assert r1_strength(attrs.evolve(tiny_config, r1_gamma=3.0), pretraining=True) == 3.0
 
 
 def test_fine_tuning_scales_both_learning_rates(tiny_config, tmp_path):
