@@ -1,4 +1,5 @@
-"""Reference-free, offline measures of generated faces against the liked ones (NumPy and attrs, no downloaded weights).
+"""Reference-free, offline measures of generated faces against the liked ones (NumPy and attrs, no
+downloaded weights).
 
 - Sliced Wasserstein distance (Karras et al. 2018) between 7×7 patches of a Laplacian pyramid: how far the
   local statistics (edges, textures, colours) of generated images are from the liked images', per level.

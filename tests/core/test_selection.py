@@ -28,7 +28,7 @@ def noise(count, size=32, seed=0):
     return np.random.default_rng(seed).integers(0, 255, (count, size, size, 3), dtype=np.uint8)
 
 
-def test_best_picks_the_sample_whose_patches_look_like_the_demo_faces():
+def test_best_picks_the_sample_whose_patches_look_like_the_liked_faces():
     liked = demo_faces()
     unseen_face = demo_faces(12)[10:11]  # a face-like image that is not one of the liked ones
     snapshots = [Snapshot(epoch=10, images=np.concatenate([noise(1, seed=1), unseen_face])),
