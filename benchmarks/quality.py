@@ -26,10 +26,10 @@ import common
 
 # Every recipe names each setting it depends on, so changing devface's defaults never changes a row.
 ORIGINAL = {"architecture": "seed", "augment": "", "ada_target": 0.0, "mirror": False, "ema": 0.0, "batch_size": 8,
-            "r1_gamma": 0.0}
+            "r1_gamma": 0.0, "minibatch_stddev": False}
 FEW_SHOT = {"architecture": "fast", "augment": "color,translation,cutout", "ada_target": 0.0, "mirror": True,
             "ema": 0.999, "batch_size": 16, "upsample": "nearest", "finetune_lr_scale": 1.0,
-            "finetune_steps": 0, "r1_gamma": 0.0}
+            "finetune_steps": 0, "r1_gamma": 0.0, "minibatch_stddev": False}
 RECIPES = {
     "seed (original)": ORIGINAL,
     "seed + DiffAugment + EMA": {**ORIGINAL, "augment": "color,translation,cutout", "mirror": True, "ema": 0.999},
@@ -43,6 +43,9 @@ RECIPES = {
 RECIPES["fast + ADA + EMA + bilinear + R1"] = {**RECIPES["fast + ADA + EMA + bilinear"], "r1_gamma": 10.0}
 # Without the 500-step cap: a fine-tune then trains for the whole --minutes.
 RECIPES["fast + ADA + EMA + bilinear + R1 uncapped"] = {**RECIPES["fast + ADA + EMA + bilinear + R1"], "finetune_steps": 0}
+RECIPES["fast + ADA + EMA + bilinear + stddev"] = {**RECIPES["fast + ADA + EMA + bilinear"], "minibatch_stddev": True}
+RECIPES["fast + ADA + EMA + bilinear + R1 + stddev"] = {**RECIPES["fast + ADA + EMA + bilinear + R1"],
+                                                       "minibatch_stddev": True}
 GROW_FROM = {"quarter": 4, "half": 2}  # start growing at this fraction of the side, so rows work at any size
 FINE_TUNED = ("fast + ADA + EMA + bilinear + R1",)  # the default recipe
 

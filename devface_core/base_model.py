@@ -24,7 +24,7 @@ from devface_core.atomic import write_atomically
 if TYPE_CHECKING:
     from devface_core.gan.trainer import Trainer
 
-BASE_SETTINGS = ("architecture", "image_size", "z_dim", "precision", "grow_from", "upsample")  # what shapes the models
+BASE_SETTINGS = ("architecture", "image_size", "z_dim", "precision", "grow_from", "upsample", "minibatch_stddev")  # what shapes the models
 WEIGHT_FILES = ("generator", "discriminator", "sampler")
 
 

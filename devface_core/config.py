@@ -18,7 +18,7 @@ PRECISIONS = ("float32", "mixed_bfloat16")
 STRATEGIES = ("default", "mirrored")
 UPSAMPLINGS = ("nearest", "bilinear")
 # What bases and checkpoints saved before a setting existed were trained with.
-LEGACY_SETTINGS = {"upsample": "nearest", "r1_gamma": 0.0}
+LEGACY_SETTINGS = {"upsample": "nearest", "r1_gamma": 0.0, "minibatch_stddev": False}
 AUGMENTATIONS = ("color", "translation", "cutout")
 R1_FOR_BASES = 10.0  # r1_gamma 'auto' when pretraining a base or fine-tuning one (see r1_strength)
 ENV_PREFIX = "DEVFACE_"
@@ -205,6 +205,8 @@ class Config:
     augment: str = attrs.field(default="color,translation,cutout", converter=_to_policy)  # DiffAugment policy, e.g. color,translation
     ada_target: float = attrs.field(default=0.6, converter=_to_float, validator=_fraction)  # 0: fixed; 0.6: ADA
     mirror: bool = attrs.field(default=True, converter=_to_bool)  # random horizontal flips of the liked images
+    # `fast`'s discriminator sees the batch's spread (ProGAN's minibatch standard deviation).
+    minibatch_stddev: bool = attrs.field(default=False, converter=_to_bool)
     # R1: γ/2 · E‖∇D(real)‖² added to D's loss; None ("auto"): see `r1_strength`.
     r1_gamma: float | None = attrs.field(default=None, converter=_to_optional_gamma,
                                          validator=attrs.validators.optional(_at_least(0.0)))

@@ -31,7 +31,7 @@ logger = logging.getLogger(__name__)
 TRAINING_SETTINGS = ("architecture", "image_size", "z_dim", "batch_size", "seed", "precision", "fit",
                      "samples_per_snapshot", "g_learning_rate", "d_learning_rate", "beta_1", "augment",
                      "ada_target", "mirror", "ema", "grow_from", "grow_share", "upsample",
-                     "finetune_lr_scale", "r1_gamma")
+                     "finetune_lr_scale", "r1_gamma", "minibatch_stddev")
 # Whether the run was fine-tuned from a base (init_from) is recorded, not the base's path (paths move):
 # a fine-tune resumed without --init-from would go on at full learning rates and without its step cap.
 FINE_TUNED = "fine_tuned_from_base"

@@ -72,8 +72,10 @@ def seed_discriminator(image_size: int, seeds: _SeedSequence) -> keras.Model:
     return keras.Model(image, logit, name="seed_discriminator")
 
 
-def _build_seed(image_size: int, z_dim: int, seed: int, fading: bool = False, upsample: str = "nearest") -> ModelPair:
-    # The original's nearest upsampling is part of what `seed` reproduces, so `upsample` does not apply.
+def _build_seed(image_size: int, z_dim: int, seed: int, fading: bool = False, upsample: str = "nearest",
+                minibatch_stddev: bool = False) -> ModelPair:
+    # The original's nearest upsampling and discriminator are part of what `seed` reproduces, so
+    # `upsample` and `minibatch_stddev` do not apply.
     if fading:
         raise ConfigError("architecture 'seed' does not grow progressively (use architecture 'fast')")
     seeds = _SeedSequence(seed)
@@ -161,15 +163,20 @@ def _fast_filters(side: int) -> int:
     return min(256, max(32, 1024 // side))
 
 
-def fast_discriminator(image_size: int, seeds: _SeedSequence, fading: bool = False) -> keras.Model:
+def fast_discriminator(image_size: int, seeds: _SeedSequence, fading: bool = False,
+                       minibatch_stddev: bool = False) -> keras.Model:
     """A 1×1 from-RGB, then spectral-normalised blocks (4×4 stride 2, 3×3) with LeakyReLU, no batch norm,
     down to 8×8; one logit. While `fading`, the first block's output is blended with the half-size image's
-    from-RGB features (ProGAN's fade-in)."""
+    from-RGB features (ProGAN's fade-in). `minibatch_stddev` feeds the last 3×3 conv the batch's spread
+    (MinibatchStddev) as one more channel."""
     image = keras.Input((image_size, image_size, 3), name="image")
     x = _from_rgb(image, image_size, seeds)
     side = image_size
     while side > 8 and side % 2 == 0:
+        last_block = not (side // 2 > 8 and side // 2 % 2 == 0)
         for kernel, strides in ((4, 2), (3, 1)):
+            if minibatch_stddev and last_block and kernel == 3:
+                x = MinibatchStddev(name="d_minibatch_stddev")(x)
             conv = layers.Conv2D(_fast_filters(side // 2), kernel, strides=strides, padding="same",
                                  kernel_initializer=seeds.glorot())
             x = layers.LeakyReLU(negative_slope=0.2)(layers.SpectralNormalization(conv, name=f"d_conv{kernel}_{side}")(x))
@@ -182,28 +189,48 @@ def fast_discriminator(image_size: int, seeds: _SeedSequence, fading: bool = Fal
     return keras.Model(image, logit, name="fast_discriminator")
 
 
+@keras.saving.register_keras_serializable(package="devface")
+class MinibatchStddev(layers.Layer):
+    """Appends one constant channel: the batch's standard deviation per feature, averaged (ProGAN).
+
+    A discriminator that sees one image at a time cannot tell a batch of near-identical samples from a
+    batch of different likes; with this channel, a generator that draws one face for every noise loses."""
+
+    def call(self, inputs):
+        features = keras.ops.cast(inputs, "float32")  # the variance of bfloat16 features is too coarse
+        spread = keras.ops.mean(keras.ops.sqrt(keras.ops.var(features, axis=0) + 1e-8))
+        channel = keras.ops.ones_like(inputs[..., :1]) * keras.ops.cast(spread, inputs.dtype)
+        return keras.ops.concatenate([inputs, channel], axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], input_shape[-1] + 1)
+
+
 def _from_rgb(image, side: int, seeds: _SeedSequence):
     conv = layers.Conv2D(_fast_filters(side), 1, kernel_initializer=seeds.glorot())
     return layers.LeakyReLU(negative_slope=0.2)(layers.SpectralNormalization(conv, name=f"d_from_rgb_{side}")(image))
 
 
-def _build_fast(image_size: int, z_dim: int, seed: int, fading: bool = False, upsample: str = "bilinear") -> ModelPair:
+def _build_fast(image_size: int, z_dim: int, seed: int, fading: bool = False, upsample: str = "bilinear",
+                minibatch_stddev: bool = False) -> ModelPair:
     seeds = _SeedSequence(seed)
-    return fast_generator(image_size, z_dim, seeds, fading, upsample), fast_discriminator(image_size, seeds, fading)
+    return (fast_generator(image_size, z_dim, seeds, fading, upsample),
+            fast_discriminator(image_size, seeds, fading, minibatch_stddev))
 
 
-BUILDERS: dict[str, Callable[[int, int, int, bool, str], ModelPair]] = {"seed": _build_seed, "fast": _build_fast}
+BUILDERS: dict[str, Callable[[int, int, int, bool, str, bool], ModelPair]] = {"seed": _build_seed, "fast": _build_fast}
 assert set(BUILDERS) == set(ARCHITECTURES), "config.ARCHITECTURES must list every builder"
 
 
 def build_models(
     architecture: str, image_size: int, z_dim: int, seed: int, precision: str = "float32", fading: bool = False,
-    synchronized: bool = False, upsample: str = "bilinear",
+    synchronized: bool = False, upsample: str = "bilinear", minibatch_stddev: bool = False,
 ) -> ModelPair:
     """Build (generator, discriminator) for an architecture name, computing in `precision`; `fading` adds
     the fade-in from half the size that progressive growing needs; `synchronized` makes batch norm use the
     whole batch's statistics when the batch is split over devices; `upsample` (nearest or bilinear) is how
-    the `fast` generator doubles its side (`seed` keeps the original's nearest)."""
+    the `fast` generator doubles its side (`seed` keeps the original's nearest); `minibatch_stddev` shows
+    `fast`'s discriminator the batch's spread."""
     try:
         builder = BUILDERS[architecture]
     except KeyError:
@@ -212,7 +239,7 @@ def build_models(
     previous = keras.config.dtype_policy()
     keras.config.set_dtype_policy(precision)
     try:
-        models = builder(image_size, z_dim, seed, fading, upsample)
+        models = builder(image_size, z_dim, seed, fading, upsample, minibatch_stddev)
     finally:
         keras.config.set_dtype_policy(previous)
     for layer in (layer for model in models for layer in model.layers):

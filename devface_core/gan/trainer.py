@@ -153,6 +153,7 @@ class Trainer:
             self.generator, self.discriminator = build_models(
                 config.architecture, side, config.z_dim, config.seed, config.precision, fading=stage > 0,
                 synchronized=self._strategy is not None, upsample=config.upsample,
+                minibatch_stddev=config.minibatch_stddev,
             )
             scale = config.finetune_lr_scale if config.init_from else 1.0
             self.g_optimizer = keras.optimizers.Adam(config.g_learning_rate * scale, beta_1=config.beta_1)

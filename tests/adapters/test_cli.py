@@ -130,3 +130,11 @@ def test_config_file_is_read_and_options_override_it(tmp_path):
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert report["epochs"] == 1 and report["config"]["image_size"] == 32
+
+
+@pytest.mark.parametrize("flag, expected", [("--minibatch-stddev", True), ("--no-minibatch-stddev", False)])
+def test_minibatch_stddev_is_switched_from_the_command_line(flag, expected):
+    args = ["--source", "demo:4", "--sink", "memory:cli-stddev", "--user", "u", *TINY, "--epochs", "1", "--json"]
+    result = CliRunner().invoke(run_command, [*args, flag])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["config"]["minibatch_stddev"] is expected
