@@ -1,7 +1,7 @@
 """Face quality for the same wall-clock budget: the original `seed` recipe vs the few-image recipes,
 from scratch and fine-tuned from a shared base model.
 
-Run: python benchmarks/quality.py [--minutes 10] [--pretrain-minutes 10] [--image-size 64] [--base DIR] [--quick]
+Run: python benchmarks/quality.py [--minutes 10] [--pretrain-minutes 10] [--image-size 64] [--base DIR] [--seed 0] [--quick]
 The "user" likes demo faces 40–49 (../shared/data/demo_faces); the base model is pretrained on faces 00–39
 (its time is reported apart). Each row trains for the same time, then measures 32 samples of the sampling
 generator against the user's faces (devface_core/quality.py): sliced
@@ -46,6 +46,8 @@ RECIPES["fast + ADA + EMA + bilinear + R1 uncapped"] = {**RECIPES["fast + ADA + 
 RECIPES["fast + ADA + EMA + bilinear + stddev"] = {**RECIPES["fast + ADA + EMA + bilinear"], "minibatch_stddev": True}
 RECIPES["fast + ADA + EMA + bilinear + R1 + stddev"] = {**RECIPES["fast + ADA + EMA + bilinear + R1"],
                                                        "minibatch_stddev": True}
+RECIPES["fast + ADA + EMA + bilinear + R1 + stddev uncapped"] = {**RECIPES["fast + ADA + EMA + bilinear + R1 + stddev"],
+                                                                "finetune_steps": 0}
 GROW_FROM = {"quarter": 4, "half": 2}  # start growing at this fraction of the side, so rows work at any size
 FINE_TUNED = ("fast + ADA + EMA + bilinear + R1",)  # the default recipe
 
@@ -57,22 +59,22 @@ def liked_faces(size: int) -> np.ndarray:
     return np.stack([to_array(fit_image(decode_image(png, "demo"), size)) for png in common.demo_face_pngs()])
 
 
-def recipe_config(name: str, size: int, seconds: float, init_from: Path | None = None):
+def recipe_config(name: str, size: int, seconds: float, init_from: Path | None = None, seed: int = 0):
     from devface_core.config import Config
 
     recipe = dict(RECIPES[name])
     if "grow_from" in recipe:
         recipe["grow_from"] = max(16, size // GROW_FROM[recipe["grow_from"]])
     return Config(image_size=size, epochs=100_000, max_steps=0, max_seconds=seconds, sample_every=25, samples_per_snapshot=6,
-                  init_from=str(init_from) if init_from else None, **recipe)
+                  init_from=str(init_from) if init_from else None, seed=seed, **recipe)
 
 
-def pretrain_base(name: str, faces: np.ndarray, seconds: float, folder: Path) -> tuple[int, float]:
+def pretrain_base(name: str, faces: np.ndarray, seconds: float, folder: Path, seed: int = 0) -> tuple[int, float]:
     """Pretrain a recipe's base on `faces` for `seconds`; (steps, wall seconds)."""
     from devface_core.base_model import save_base
     from devface_core.gan.trainer import Trainer
 
-    trainer = Trainer(recipe_config(name, faces.shape[1], seconds))
+    trainer = Trainer(recipe_config(name, faces.shape[1], seconds, seed=seed))
     started = time.perf_counter()
     for _ in trainer.train(faces):
         pass
@@ -80,11 +82,12 @@ def pretrain_base(name: str, faces: np.ndarray, seconds: float, folder: Path) ->
     return trainer.steps_done, time.perf_counter() - started
 
 
-def train_recipe(name: str, faces: np.ndarray, seconds: float, sheets: Path, base: Path | None = None) -> dict:
+def train_recipe(name: str, faces: np.ndarray, seconds: float, sheets: Path, base: Path | None = None,
+                 seed: int = 0) -> dict:
     """Train one recipe for `seconds` (from a base if given); measure its samples; write its contact sheet."""
     from devface_core.gan.trainer import Trainer
 
-    trainer = Trainer(recipe_config(name, faces.shape[1], seconds, base))
+    trainer = Trainer(recipe_config(name, faces.shape[1], seconds, base, seed))
     started = time.perf_counter()
     snapshots = list(trainer.train(faces))
     wall = time.perf_counter() - started
@@ -92,11 +95,11 @@ def train_recipe(name: str, faces: np.ndarray, seconds: float, sheets: Path, bas
     return measured(trainer, faces, snapshots[-8:], sheets / _slug(label)) | {"steps": trainer.steps_done, "wall": wall}
 
 
-def base_alone(name: str, faces: np.ndarray, sheets: Path, base: Path) -> dict:
+def base_alone(name: str, faces: np.ndarray, sheets: Path, base: Path, seed: int = 0) -> dict:
     """A base's own samples measured against the user's faces, untuned: where its fine-tune starts from."""
     from devface_core.gan.trainer import Trainer
 
-    trainer = Trainer(recipe_config(name, faces.shape[1], 0.0, base))
+    trainer = Trainer(recipe_config(name, faces.shape[1], 0.0, base, seed))
     return measured(trainer, faces, [trainer.snapshot(0)], sheets / f"base_alone_{_slug(name)}") | {"steps": 0, "wall": 0.0}
 
 
@@ -126,6 +129,7 @@ def main() -> None:
                         help="comma-separated recipe names to pretrain a base for and fine-tune from it")
     parser.add_argument("--base", type=Path, help="fine-tune from this base instead of pretraining one "
                         "(it must fit the --fine-tune recipes)")
+    parser.add_argument("--seed", type=int, default=0, help="every row's training seed (its noise, weights, batches)")
     parser.add_argument("--quick", action="store_true", help="3 s per recipe at 32×32: proves the benchmark runs")
     args = parser.parse_args()
     from devface_core import quality
@@ -152,16 +156,16 @@ def main() -> None:
     if unknown:
         parser.error(f"unknown recipe {', '.join(sorted(unknown))} (known: {'; '.join(RECIPES)})")
     for name in [] if args.fine_tuned_only else chosen:
-        _print_row(name, train_recipe(name, user_faces, seconds, sheets), real)
+        _print_row(name, train_recipe(name, user_faces, seconds, sheets, seed=args.seed), real)
     for name in fine_tuned:
         if args.base:
             base, origin = args.base, f"from base {args.base}"
         else:
             base = sheets / f"base-{_slug(name)}"
-            steps, wall = pretrain_base(name, base_faces, pretrain_seconds, base)
+            steps, wall = pretrain_base(name, base_faces, pretrain_seconds, base, args.seed)
             origin = f"from base ({steps} steps, {wall:.0f} s)"
-        _print_row(f"{name} {origin}, untuned", base_alone(name, user_faces, sheets, base), real)
-        _print_row(f"{name} {origin}", train_recipe(name, user_faces, seconds, sheets, base), real)
+        _print_row(f"{name} {origin}, untuned", base_alone(name, user_faces, sheets, base, args.seed), real)
+        _print_row(f"{name} {origin}", train_recipe(name, user_faces, seconds, sheets, base, args.seed), real)
 
 
 def _slug(label: str) -> str:

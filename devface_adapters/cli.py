@@ -116,7 +116,8 @@ def training_options(command):
                      help="Adaptive augmentation: target E[sign D(real)], e.g. 0.6 (0: fixed strength)."),
         click.option("--mirror/--no-mirror", default=None, help="Random left-right flips of the liked images."),
         click.option("--minibatch-stddev/--no-minibatch-stddev", default=None,
-                     help="Show the fast discriminator each batch's spread (ProGAN), against alike samples."),
+                     help="Show the fast discriminator each batch's spread (ProGAN), against alike samples "
+                          "(default: on for a base, a fine-tune as its base, off from scratch)."),
         click.option("--ema", type=float, help="Generator weight average decay, e.g. 0.999 (0: off)."),
         click.option("--r1-gamma", type=float, help="R1 penalty weight on D's gradient at the likes (0: off)."),
         click.option("--init-from", type=click.Path(file_okay=False), help="Fine-tune from a base model folder."),

@@ -57,6 +57,13 @@ def _to_bool(value: Any) -> bool:
         raise ValueError(f"expected true or false, got {value!r}") from None
 
 
+def _to_optional_bool(value: Any) -> bool | None:
+    """A boolean, or None for 'auto' (also empty text)."""
+    if value is None or (isinstance(value, str) and value.strip().lower() in ("", "auto")):
+        return None
+    return _to_bool(value)
+
+
 def _to_policy(value: Any) -> str:
     """An augmentation policy: names from AUGMENTATIONS, comma-separated ('' or 'none' for none)."""
     names = [name.strip() for name in str(value or "").split(",") if name.strip() and name.strip() != "none"]
@@ -182,9 +189,9 @@ class Config:
     """Every setting of a run. An epoch is one pass over the user's images (ceil(N / batch_size) steps).
 
     The defaults are benchmarks/quality.py's few-image recipe: the `fast` architecture with adaptive
-    DiffAugment, flips and a weight average (and R1 for bases and fine-tunes), trained for a number of
-    steps (a GAN learns per step, and a user with 10 likes has one step per epoch), publishing the
-    best-scoring snapshot.
+    DiffAugment, flips and a weight average (and R1 and minibatch stddev for bases and fine-tunes),
+    trained for a number of steps (a GAN learns per step, and a user with 10 likes has one step per
+    epoch), publishing the best-scoring snapshot.
     """
 
     epochs: int = _int_field(100_000)  # a cap on passes over the images; max_steps is what usually stops a run
@@ -205,8 +212,9 @@ class Config:
     augment: str = attrs.field(default="color,translation,cutout", converter=_to_policy)  # DiffAugment policy, e.g. color,translation
     ada_target: float = attrs.field(default=0.6, converter=_to_float, validator=_fraction)  # 0: fixed; 0.6: ADA
     mirror: bool = attrs.field(default=True, converter=_to_bool)  # random horizontal flips of the liked images
-    # `fast`'s discriminator sees the batch's spread (ProGAN's minibatch standard deviation).
-    minibatch_stddev: bool = attrs.field(default=False, converter=_to_bool)
+    # `fast`'s discriminator sees the batch's spread (ProGAN's minibatch standard deviation); None
+    # ("auto"): on for a base, a fine-tune as its base, off from scratch (base_model.stddev_choice).
+    minibatch_stddev: bool | None = attrs.field(default=None, converter=_to_optional_bool)
     # R1: γ/2 · E‖∇D(real)‖² added to D's loss; None ("auto"): see `r1_strength`.
     r1_gamma: float | None = attrs.field(default=None, converter=_to_optional_gamma,
                                          validator=attrs.validators.optional(_at_least(0.0)))

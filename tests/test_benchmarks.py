@@ -49,13 +49,14 @@ def test_memory_runs_the_pipeline_at_two_sizes():
 
 def test_quality_compares_the_recipes_for_the_same_budget():
     lines = run_quick("quality.py")
-    labels = [line.split(" from base")[0].split("  ")[0].strip() for line in lines[-13:]]
+    labels = [line.split(" from base")[0].split("  ")[0].strip() for line in lines[-14:]]
     assert labels == ["seed (original)", "seed + DiffAugment + EMA", "fast + DiffAugment + EMA", "fast + ADA + EMA",
                       "fast + ADA + EMA + grow 4×", "fast + ADA + EMA + grow 2×", "fast + ADA + EMA + bilinear",
                       "fast + ADA + EMA + bilinear + R1", "fast + ADA + EMA + bilinear + R1 uncapped",
                       "fast + ADA + EMA + bilinear + stddev", "fast + ADA + EMA + bilinear + R1 + stddev",
+                      "fast + ADA + EMA + bilinear + R1 + stddev uncapped",
                       "fast + ADA + EMA + bilinear + R1", "fast + ADA + EMA + bilinear + R1"]
-    assert all(line.rstrip().endswith(".png") for line in lines[-13:])
+    assert all(line.rstrip().endswith(".png") for line in lines[-14:])
     untuned, tuned = lines[-2], lines[-1]
     assert "from base" in untuned and "untuned" in untuned and "from base" in tuned and "untuned" not in tuned
     assert untuned.split("untuned")[1].split()[0] == "0"  # the base's own samples: no fine-tuning steps

@@ -19,7 +19,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from devface_core.base_model import load_base
+from devface_core.base_model import load_base, stddev_choice
 from devface_core.config import Config, r1_strength, step_limit, strategy_error
 from devface_core.errors import ConfigError
 from devface_core.gan.augment import adapted_probability, diff_augment, random_flip
@@ -120,8 +120,9 @@ class Trainer:
     """A GAN for one user: build from a Config, `train()` on uint8 images, receive Snapshots."""
 
     def __init__(self, config: Config, checkpoint_dir: str | Path | None = None):
-        # 'auto' settles here, so checkpoints and the step see the weight this run trains with.
-        self.config = config = attrs.evolve(config, r1_gamma=r1_strength(config))
+        # 'auto' settles here, so checkpoints and the step see the weight and the models this run trains.
+        self.config = config = attrs.evolve(config, r1_gamma=r1_strength(config),
+                                            minibatch_stddev=stddev_choice(config))
         keras.utils.set_random_seed(config.seed)
         self._d_loss, self._g_loss = LOSSES[config.architecture]
         # Adaptive augmentation starts at p = 0 and earns its strength from the discriminator's overfitting.

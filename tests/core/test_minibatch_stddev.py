@@ -8,10 +8,12 @@ import attrs
 import numpy as np
 import pytest
 
-from devface_core.base_model import save_base
+from devface_adapters.memory import MemoryAdapter
+from devface_core.base_model import pretrain, save_base
 from devface_core.errors import ConfigError
 from devface_core.gan.models import MinibatchStddev, build_models
 from devface_core.gan.trainer import Trainer
+from tests.helpers.images import face_like
 
 
 def test_the_added_channel_is_the_batchs_mean_standard_deviation():
@@ -40,11 +42,26 @@ def test_the_original_seed_architecture_is_left_as_it_was():
     assert [w.shape for w in asked.weights] == [w.shape for w in plain.weights]
 
 
-def test_a_base_must_match_and_one_saved_before_the_setting_had_none(tiny_config, tmp_path):
+def test_on_auto_a_base_has_it_a_fine_tune_follows_its_base_and_a_run_from_scratch_does_not(tiny_config, tmp_path):
+    store = MemoryAdapter(space="stddev-auto")
+    for index in range(4):
+        store.add("ann", face_like(index, 32), f"{index}.png")
+    config = attrs.evolve(tiny_config, epochs=1)
+    report = pretrain(store, ["ann"], config, tmp_path / "base")
+    assert config.minibatch_stddev is None and report.config["minibatch_stddev"] is True
+    assert Trainer(config).config.minibatch_stddev is False
+    fine_tune = Trainer(attrs.evolve(config, init_from=str(tmp_path / "base")))
+    assert fine_tune.config.minibatch_stddev is True
+    assert "d_minibatch_stddev" in [layer.name for layer in fine_tune.discriminator.layers]
+    with pytest.raises(ConfigError, match=r"minibatch_stddev True \(this run: False\)"):
+        Trainer(attrs.evolve(config, minibatch_stddev=False, init_from=str(tmp_path / "base")))
+
+
+def test_a_base_saved_before_the_setting_counts_as_without_it(tiny_config, tmp_path):
     save_base(Trainer(attrs.evolve(tiny_config, minibatch_stddev=False)), tmp_path / "base")
     settings = tmp_path / "base" / "settings.json"
     settings.write_text(json.dumps({k: v for k, v in json.loads(settings.read_text()).items()
                                     if k != "minibatch_stddev"}))
     with pytest.raises(ConfigError, match=r"minibatch_stddev False \(this run: True\)"):
         Trainer(attrs.evolve(tiny_config, minibatch_stddev=True, init_from=str(tmp_path / "base")))
-    assert Trainer(attrs.evolve(tiny_config, minibatch_stddev=False, init_from=str(tmp_path / "base"))).steps_done == 0
+    assert Trainer(attrs.evolve(tiny_config, init_from=str(tmp_path / "base"))).config.minibatch_stddev is False
