@@ -49,7 +49,7 @@ RECIPES["fast + ADA + EMA + bilinear + R1 + stddev"] = {**RECIPES["fast + ADA + 
 RECIPES["fast + ADA + EMA + bilinear + R1 + stddev uncapped"] = {**RECIPES["fast + ADA + EMA + bilinear + R1 + stddev"],
                                                                 "finetune_steps": 0}
 GROW_FROM = {"quarter": 4, "half": 2}  # start growing at this fraction of the side, so rows work at any size
-FINE_TUNED = ("fast + ADA + EMA + bilinear + R1",)  # the default recipe
+FINE_TUNED = ("fast + ADA + EMA + bilinear + R1 + stddev",)  # the default recipe
 
 
 def liked_faces(size: int) -> np.ndarray:

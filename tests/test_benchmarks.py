@@ -55,7 +55,7 @@ def test_quality_compares_the_recipes_for_the_same_budget():
                       "fast + ADA + EMA + bilinear + R1", "fast + ADA + EMA + bilinear + R1 uncapped",
                       "fast + ADA + EMA + bilinear + stddev", "fast + ADA + EMA + bilinear + R1 + stddev",
                       "fast + ADA + EMA + bilinear + R1 + stddev uncapped",
-                      "fast + ADA + EMA + bilinear + R1", "fast + ADA + EMA + bilinear + R1"]
+                      "fast + ADA + EMA + bilinear + R1 + stddev", "fast + ADA + EMA + bilinear + R1 + stddev"]
     assert all(line.rstrip().endswith(".png") for line in lines[-14:])
     untuned, tuned = lines[-2], lines[-1]
     assert "from base" in untuned and "untuned" in untuned and "from base" in tuned and "untuned" not in tuned
