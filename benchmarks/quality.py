@@ -130,11 +130,11 @@ def main() -> None:
     parser.add_argument("--base", type=Path, help="fine-tune from this base instead of pretraining one "
                         "(it must fit the --fine-tune recipes)")
     parser.add_argument("--seed", type=int, default=0, help="every row's training seed (its noise, weights, batches)")
-    parser.add_argument("--quick", action="store_true", help="3 s per recipe at 32×32: proves the benchmark runs")
+    parser.add_argument("--quick", action="store_true", help="1 s per recipe at 32×32: proves the benchmark runs")
     args = parser.parse_args()
     from devface_core import quality
 
-    seconds, pretrain_seconds, size = ((3.0, 3.0, 32) if args.quick else
+    seconds, pretrain_seconds, size = ((1.0, 1.0, 32) if args.quick else
                                        (args.minutes * 60, args.pretrain_minutes * 60, args.image_size))
     sheets = args.sheets or Path(tempfile.mkdtemp(prefix="devface-quality-"))
     faces = liked_faces(size)
