@@ -57,11 +57,14 @@ def _to_bool(value: Any) -> bool:
         raise ValueError(f"expected true or false, got {value!r}") from None
 
 
+def _is_auto(value: Any) -> bool:
+    """None, empty text or 'auto': a setting left for the run to decide."""
+    return value is None or (isinstance(value, str) and value.strip().lower() in ("", "auto"))
+
+
 def _to_optional_bool(value: Any) -> bool | None:
-    """A boolean, or None for 'auto' (also empty text)."""
-    if value is None or (isinstance(value, str) and value.strip().lower() in ("", "auto")):
-        return None
-    return _to_bool(value)
+    """A boolean, or None for 'auto'."""
+    return None if _is_auto(value) else _to_bool(value)
 
 
 def _to_policy(value: Any) -> str:
@@ -74,10 +77,8 @@ def _to_policy(value: Any) -> str:
 
 
 def _to_optional_gamma(value: Any) -> float | None:
-    """A number, or None for 'auto' (also empty text)."""
-    if value is None or (isinstance(value, str) and value.strip().lower() in ("", "auto")):
-        return None
-    return _to_float(value)
+    """A number, or None for 'auto'."""
+    return None if _is_auto(value) else _to_float(value)
 
 
 def _fraction(instance, attribute, value):
