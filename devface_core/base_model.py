@@ -49,6 +49,7 @@ def save_base(trainer: "Trainer", folder: str | Path) -> Path:
     """Write the trainer's models and settings as a base in `folder`."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
+    trainer.grow_to_full_size()  # a base always fits its image_size, however short its training was
     trainer.standing_statistics()
     models = {"generator": trainer.generator, "discriminator": trainer.discriminator, "sampler": trainer.sampler}
     for name, model in models.items():

@@ -34,6 +34,9 @@ ProgressCallback = Callable[[Progress], None]
 # ADA's speed: p may go from 0 to 1 within this many real images. StyleGAN2-ADA uses 500k; a CPU run
 # sees about 100k images in ten minutes, so this is scaled down for p to matter within a run.
 ADA_IMAGES_TO_SATURATE = 20_000
+# A growing run looks at its schedule this often within an epoch (a pretraining epoch over thousands of
+# likes can be longer than a whole stage).
+GROWTH_CHECK_STEPS = 25
 STANDING_SAMPLES = 64  # noise vectors the weight average's batch-norm statistics are measured on
 
 
@@ -220,7 +223,7 @@ class Trainer:
         for epoch in range(first_epoch, self.config.epochs + 1):
             if self._steps_left(steps) == 0:
                 return
-            scalar_losses = self.run_steps(real_images, self._steps_left(steps))
+            scalar_losses, real_images = self._train_epoch(full_size, real_images, steps, started)
             self.epochs_done = epoch
             logger.debug("epoch %d/%d trained (step %d)", epoch, self.config.epochs, self.steps_done)
             if progress is not None:
@@ -237,6 +240,27 @@ class Trainer:
             if last:
                 return
             real_images = self._grow(full_size, steps, started, real_images)
+
+    def _train_epoch(self, full_size: tf.Tensor, real_images: tf.Tensor, steps_per_epoch: int,
+                     started: float) -> tuple[dict[str, float], tf.Tensor]:
+        """One epoch's steps (the last step's losses, and the real images at the side reached): a growing
+        run checks its schedule every GROWTH_CHECK_STEPS, so it grows on time however long an epoch is."""
+        left = self._steps_left(steps_per_epoch)
+        chunk = GROWTH_CHECK_STEPS if len(self.sides) > 1 and not self.config.init_from else left
+        losses: dict[str, float] = {}
+        while left > 0:
+            losses = self.run_steps(real_images, min(chunk, left))
+            left -= min(chunk, left)
+            if left:
+                real_images = self._grow(full_size, steps_per_epoch, started, real_images)
+        return losses, real_images
+
+    def grow_to_full_size(self) -> None:
+        """Finish growing at once (a run stopped before its last stage): the full-size models, fully faded in."""
+        if not self._final_stage:
+            self._build_stage(len(self.sides) - 1)
+            self._open_checkpoints()
+            self._set_fade(1.0)
 
     def _grow(self, full_size: tf.Tensor, steps_per_epoch: int, started: float,
               current: tf.Tensor | None = None) -> tf.Tensor:

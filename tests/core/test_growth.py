@@ -14,6 +14,7 @@ from devface_core.base_model import save_base
 from devface_core.config import load_config
 from devface_core.errors import ConfigError
 from devface_core.gan.growth import downsampled, growth_point, growth_sides
+from devface_core.gan import trainer as trainer_module
 from devface_core.gan.models import build_models, transfer_weights
 from devface_core.gan.trainer import Trainer
 
@@ -83,6 +84,25 @@ def test_a_growing_run_ends_at_full_size_with_full_size_snapshots(growing, image
     assert trainer.stage == 1 and trainer.generator.output_shape[1:3] == (32, 32)
     assert all(s.images.shape == (2, 32, 32, 3) for s in snapshots)
     assert trainer.generator.get_layer("g_fade").alpha.numpy() == 1.0
+
+
+def test_a_run_of_one_long_epoch_still_grows_on_schedule(growing, images, monkeypatch):
+    # Pretraining on thousands of likes: one epoch can hold the whole budget, so the schedule is looked at
+    # within epochs (every GROWTH_CHECK_STEPS; 2 here, so that 2 of an 8-image epoch's 4 steps are at 16×16).
+    monkeypatch.setattr(trainer_module, "GROWTH_CHECK_STEPS", 2)
+    trainer = Trainer(attrs.evolve(growing, epochs=1, batch_size=2))
+    list(trainer.train(images))
+    assert trainer.steps_done == 4 and trainer.stage == 1
+    assert trainer.generator.output_shape[1:3] == (32, 32)
+
+
+def test_a_base_saved_before_growing_finished_is_full_size(growing, images, tmp_path):
+    unfinished = Trainer(growing)
+    assert unfinished.stage == 0
+    save_base(unfinished, tmp_path / "base")
+    tuned = Trainer(attrs.evolve(growing, init_from=str(tmp_path / "base")))
+    assert tuned.generator.output_shape[1:3] == (32, 32)
+    assert tuned.generator.get_layer("g_fade").alpha.numpy() == 1.0
 
 
 def test_a_growing_run_resumed_at_full_size_matches_the_uninterrupted_run(growing, images, tmp_path):
