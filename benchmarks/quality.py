@@ -48,6 +48,9 @@ RECIPES["fast + ADA + EMA + bilinear + R1 + stddev"] = {**RECIPES["fast + ADA + 
                                                        "minibatch_stddev": True}
 RECIPES["fast + ADA + EMA + bilinear + R1 + stddev uncapped"] = {**RECIPES["fast + ADA + EMA + bilinear + R1 + stddev"],
                                                                 "finetune_steps": 0}
+# A base grown from a quarter of the side (32 → 64 → 128 at --image-size 128); its fine-tunes do not grow again.
+RECIPES["fast + ADA + EMA + bilinear + R1 + stddev + grow 4×"] = {**RECIPES["fast + ADA + EMA + bilinear + R1 + stddev"],
+                                                                 "grow_from": "quarter"}
 GROW_FROM = {"quarter": 4, "half": 2}  # start growing at this fraction of the side, so rows work at any size
 FINE_TUNED = ("fast + ADA + EMA + bilinear + R1 + stddev",)  # the default recipe
 

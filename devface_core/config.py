@@ -259,7 +259,8 @@ def load_config(
     environ: Mapping[str, str] | None = None,
     overrides: Mapping[str, Any] | None = None,
 ) -> Config:
-    """Build a Config from defaults < file < DEVFACE_* environment < overrides (None values ignored)."""
+    """Build a Config from defaults < file < DEVFACE_* environment < overrides (None values ignored); with
+    init_from, the base's shape settings (base_model.BASE_SETTINGS) stand in for defaults."""
     layers = [
         (read_config_file(path) if path else {}, f"config file {path}"),
         (environment_settings(os.environ if environ is None else environ), "environment"),
@@ -269,7 +270,17 @@ def load_config(
     for values, origin in layers:
         for name, value in values.items():
             merged[name] = _checked(name, value, origin)
+    if merged.get("init_from"):
+        merged = {**_base_shape(merged["init_from"]), **merged}
     return _build(merged)
+
+
+def _base_shape(folder: str) -> dict[str, Any]:
+    """What a base's weights fit (architecture, image size…), so a fine-tune need not repeat them."""
+    from devface_core.base_model import BASE_SETTINGS, base_settings  # base_model builds on this module
+
+    saved = base_settings(folder)
+    return {name: _checked(name, saved[name], f"base {folder}") for name in BASE_SETTINGS if name in saved}
 
 
 def _checked(name: str, value: Any, origin: str) -> Any:

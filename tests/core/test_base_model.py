@@ -38,10 +38,13 @@ def test_pretrain_uses_every_user_and_a_run_fine_tunes_from_the_base(likes, tmp_
     assert report["config"]["r1_gamma"] == R1_FOR_BASES  # 'auto': a base trains with R1
     assert sorted(p.name for p in (tmp_path / "base").iterdir()) == [
         "discriminator.weights.h5", "generator.weights.h5", "sampler.weights.h5", "settings.json"]
-    result = CliRunner().invoke(run_command, ["--source", f"dir:{likes}", "--sink", "memory:base-test",
-                                              "--user", "ann", "--init-from", str(tmp_path / "base"), *TINY])
+    # No --image-size or --z-dim: the fine-tune takes them from the base (16 and 8, not the defaults).
+    result = CliRunner().invoke(run_command, ["--source", f"dir:{likes}", "--sink", "memory:base-test", "--user",
+                                              "ann", "--init-from", str(tmp_path / "base"), "--epochs", "1",
+                                              "--batch-size", "4", "--json"])
     assert result.exit_code == 0, result.output
     assert MemoryAdapter(space="base-test").space.published("ann") is not None
+    assert (json.loads(result.output)["config"]["image_size"], json.loads(result.output)["config"]["z_dim"]) == (16, 8)
 
 
 def test_fine_tuning_starts_from_the_base_weights(tiny_config, tmp_path):
@@ -108,6 +111,22 @@ def test_a_base_of_another_size_is_refused_with_what_differs(tiny_config, tmp_pa
         Trainer(attrs.evolve(tiny_config, image_size=48, init_from=str(tmp_path / "base")))
     with pytest.raises(ConfigError, match="not a devface base model"):
         load_base(Trainer(tiny_config), tmp_path / "nowhere")
+
+
+def test_a_fine_tune_takes_the_bases_shape_unless_a_setting_names_another(tiny_config, tmp_path):
+    shaped = attrs.evolve(tiny_config, grow_from=16, upsample="nearest", minibatch_stddev=True)
+    save_base(Trainer(shaped), tmp_path / "base")
+    base = str(tmp_path / "base")
+    taken = load_config(environ={}, overrides={"init_from": base})
+    assert (taken.image_size, taken.z_dim, taken.grow_from, taken.upsample, taken.minibatch_stddev) == (
+        32, 8, 16, "nearest", True)
+    assert Trainer(taken).steps_done == 0  # the base loads into it
+    named = load_config(environ={"DEVFACE_IMAGE_SIZE": "64"}, overrides={"init_from": base, "upsample": "bilinear"})
+    assert (named.image_size, named.upsample, named.z_dim) == (64, "bilinear", 8)
+    with pytest.raises(ConfigError, match=r"image_size 32 \(this run: 64\).*upsample 'nearest'"):
+        Trainer(named)
+    with pytest.raises(ConfigError, match="init_from .*nowhere: not a devface base model"):
+        load_config(environ={}, overrides={"init_from": str(tmp_path / "nowhere")})
 
 
 def test_a_base_saved_before_the_upsample_setting_counts_as_nearest(tiny_config, tmp_path):
