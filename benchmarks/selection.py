@@ -5,8 +5,10 @@ The "user" likes demo faces 40–49 (../shared/data/demo_faces). Each seed train
 the base if given, as `devface-run --init-from` would). At every snapshot, 64 samples of the sampling
 generator are scored one by one (the score `best` uses) and measured as a set (SWD of all 64 against the
 user's faces: the snapshot's quality, lower is better). Each trial then draws `samples_per_snapshot` of the
-64 per snapshot, as a run's fixed noise would, and applies each rule; the table gives the mean and 90th
-percentile over trials of the chosen snapshot's quality, and its ratio to publishing the latest snapshot.
+64 per snapshot, as a run's fixed noise would, and applies each rule (the latest snapshot; the lowest single
+score's; devface's `best`; the snapshot whose drawn samples score lowest together, "pooled"); the table
+gives the mean and 90th percentile over trials of the chosen snapshot's quality, and its ratio to
+publishing the latest snapshot.
 """
 
 from __future__ import annotations
@@ -27,25 +29,34 @@ def measure_run(config, faces: np.ndarray, samples: int) -> tuple[np.ndarray, np
     from devface_core import quality
     from devface_core.gan.trainer import Trainer
 
-    trainer, scores, sets = Trainer(config), [], []
+    trainer, scores, sets, images = Trainer(config), [], [], []
     for _ in trainer.train(faces):
         generated = trainer.generate(samples)
         scores.append(quality.sample_scores(generated, faces))
         sets.append(float(np.mean(quality.swd(generated, faces))))
-    return np.array(scores), np.array(sets)
+        images.append(generated)
+    return np.array(scores), np.array(sets), np.stack(images)
 
 
-def chosen_quality(scores: np.ndarray, sets: np.ndarray, per_snapshot: int, trials: int) -> dict[str, np.ndarray]:
+def chosen_quality(scores: np.ndarray, sets: np.ndarray, images: np.ndarray, faces: np.ndarray, per_snapshot: int,
+                   trials: int) -> dict[str, np.ndarray]:
     """Over `trials` random draws of per_snapshot samples per snapshot: each rule's chosen snapshot quality."""
+    from devface_core.quality import PatchDistribution
     from devface_core.selection import best_in_best_snapshot
+
+    liked = PatchDistribution(faces)
 
     rng = np.random.default_rng(0)
     snapshots = np.arange(len(sets))
     # Newest first, as the selection lists candidates.
     epochs = list(np.repeat(snapshots[::-1], per_snapshot))
-    chosen: dict[str, list[float]] = {"latest snapshot": [], "lowest single score": [], "devface best": []}
+    chosen: dict[str, list[float]] = {"latest snapshot": [], "lowest single score": [], "devface best": [],
+                                      "lowest pooled SWD": []}
     for _ in range(trials):
         drawn = np.stack([rng.choice(scores.shape[1], per_snapshot, replace=False) for _ in snapshots])
+        # The snapshot whose drawn samples, together, score lowest (a tie goes to the newest).
+        pooled = [np.mean(liked.distances(images[e, drawn[e]])) for e in snapshots[::-1]]
+        chosen["lowest pooled SWD"].append(sets[len(sets) - 1 - int(np.argmin(pooled))])
         subset = np.take_along_axis(scores, drawn, axis=1)[::-1].ravel().tolist()
         chosen["latest snapshot"].append(sets[-1])
         chosen["lowest single score"].append(sets[epochs[int(np.argmin(subset))]])
@@ -70,8 +81,8 @@ def main() -> None:
     print(f"{'seed':>4} {'rule':<22} {'mean':>7} {'90th %':>7} {'× latest':>9}   best / worst snapshot")
     for seed in (int(text) for text in args.seeds.split(",")):
         config = Config(image_size=size, seed=seed, init_from=str(args.base) if args.base else None, **extra)
-        scores, sets = measure_run(config, faces, samples)
-        rules = chosen_quality(scores, sets, config.samples_per_snapshot, trials)
+        scores, sets, images = measure_run(config, faces, samples)
+        rules = chosen_quality(scores, sets, images, faces, config.samples_per_snapshot, trials)
         baseline = rules["latest snapshot"].mean()
         for rule, values in rules.items():
             print(f"{seed:>4} {rule:<22} {values.mean():>7.1f} {np.percentile(values, 90):>7.1f} "

@@ -65,6 +65,6 @@ def test_quality_compares_the_recipes_for_the_same_budget():
 
 def test_selection_compares_the_rules_on_the_same_runs():
     lines = run_quick("selection.py")
-    assert [line.split()[:2] for line in lines[-6:]] == [["0", "latest"], ["0", "lowest"], ["0", "devface"],
-                                                         ["1", "latest"], ["1", "lowest"], ["1", "devface"]]
-    assert lines[-6].split()[5] == "1.000×" and lines[-3].split()[5] == "1.000×"  # the baseline row
+    rules = [["latest", "snapshot"], ["lowest", "single"], ["devface", "best"], ["lowest", "pooled"]]
+    assert [line.split()[:3] for line in lines[-8:]] == [[seed, *rule] for seed in ("0", "1") for rule in rules]
+    assert lines[-8].split()[5] == "1.000×" and lines[-4].split()[5] == "1.000×"  # the baseline row
