@@ -44,9 +44,7 @@ def chosen_quality(scores: np.ndarray, sets: np.ndarray, images: np.ndarray, fac
     from devface_core.quality import PatchDistribution
     from devface_core.selection import best_in_best_snapshot
 
-    liked = PatchDistribution(faces)
-
-    rng = np.random.default_rng(0)
+    liked, rng = PatchDistribution(faces), np.random.default_rng(0)
     snapshots = np.arange(len(sets))
     # Newest first, as the selection lists candidates.
     epochs = list(np.repeat(snapshots[::-1], per_snapshot))

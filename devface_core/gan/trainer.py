@@ -245,13 +245,12 @@ class Trainer:
                      started: float) -> tuple[dict[str, float], tf.Tensor]:
         """One epoch's steps (the last step's losses, and the real images at the side reached): a growing
         run checks its schedule every GROWTH_CHECK_STEPS, so it grows on time however long an epoch is."""
-        left = self._steps_left(steps_per_epoch)
-        chunk = GROWTH_CHECK_STEPS if len(self.sides) > 1 and not self.config.init_from else left
-        losses: dict[str, float] = {}
+        left, losses = self._steps_left(steps_per_epoch), {}
         while left > 0:
-            losses = self.run_steps(real_images, min(chunk, left))
-            left -= min(chunk, left)
-            if left:
+            count = min(GROWTH_CHECK_STEPS, left)
+            losses = self.run_steps(real_images, count)
+            left -= count
+            if left:  # _grow leaves a run that does not grow as it is
                 real_images = self._grow(full_size, steps_per_epoch, started, real_images)
         return losses, real_images
 
