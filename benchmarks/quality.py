@@ -1,7 +1,7 @@
 """Face quality for the same wall-clock budget: the original `seed` recipe vs the few-image recipes,
 from scratch and fine-tuned from a shared base model.
 
-Run: python benchmarks/quality.py [--minutes 10] [--pretrain-minutes 10] [--image-size 64] [--base DIR] [--seed 0] [--quick]
+Run: python benchmarks/quality.py [--minutes 10] [--pretrain-minutes 10 | --pretrain-steps N] [--image-size 64] [--base DIR] [--seed 0] [--quick]
 The "user" likes demo faces 40–49 (../shared/data/demo_faces); the base model is pretrained on faces 00–39
 (its time is reported apart). Each row trains for the same time, then measures 32 samples of the sampling
 generator against the user's faces (devface_core/quality.py): sliced
@@ -63,22 +63,24 @@ def liked_faces(size: int) -> np.ndarray:
     return np.stack([to_array(fit_image(decode_image(png, "demo"), size)) for png in common.demo_face_pngs()])
 
 
-def recipe_config(name: str, size: int, seconds: float, init_from: Path | None = None, seed: int = 0):
+def recipe_config(name: str, size: int, seconds: float, init_from: Path | None = None, seed: int = 0, steps: int = 0):
+    """A recipe's Config for `seconds` of training (and at most `steps`, 0 = no step limit)."""
     from devface_core.config import Config
 
     recipe = dict(RECIPES[name])
     if "grow_from" in recipe:
         recipe["grow_from"] = max(16, size // GROW_FROM[recipe["grow_from"]])
-    return Config(image_size=size, epochs=100_000, max_steps=0, max_seconds=seconds, sample_every=25, samples_per_snapshot=6,
+    return Config(image_size=size, epochs=100_000, max_steps=steps, max_seconds=seconds, sample_every=25, samples_per_snapshot=6,
                   init_from=str(init_from) if init_from else None, seed=seed, **recipe)
 
 
-def pretrain_base(name: str, faces: np.ndarray, seconds: float, folder: Path, seed: int = 0) -> tuple[int, float]:
-    """Pretrain a recipe's base on `faces` for `seconds`; (steps, wall seconds)."""
+def pretrain_base(name: str, faces: np.ndarray, seconds: float, folder: Path, seed: int = 0,
+                  steps: int = 0) -> tuple[int, float]:
+    """Pretrain a recipe's base on `faces` for `seconds`, or for `steps` when given; (steps, wall seconds)."""
     from devface_core.base_model import save_base
     from devface_core.gan.trainer import Trainer
 
-    trainer = Trainer(recipe_config(name, faces.shape[1], seconds, seed=seed))
+    trainer = Trainer(recipe_config(name, faces.shape[1], 0.0 if steps else seconds, seed=seed, steps=steps))
     started = time.perf_counter()
     for _ in trainer.train(faces):
         pass
@@ -125,6 +127,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=10.0, help="training budget per recipe")
     parser.add_argument("--pretrain-minutes", type=float, default=10.0, help="base model budget per recipe (0: no fine-tuned rows)")
+    parser.add_argument("--pretrain-steps", type=int, default=0, help="train each base this many steps instead, "
+                        "whatever the time: a base that the machine's speed or load does not change")
     parser.add_argument("--image-size", type=int, default=64)
     parser.add_argument("--sheets", type=Path, help="folder for contact sheets (default: a temporary one)")
     parser.add_argument("--fine-tuned-only", action="store_true", help="only the rows fine-tuned from a base")
@@ -166,7 +170,7 @@ def main() -> None:
             base, origin = args.base, f"from base {args.base}"
         else:
             base = sheets / f"base-{_slug(name)}"
-            steps, wall = pretrain_base(name, base_faces, pretrain_seconds, base, args.seed)
+            steps, wall = pretrain_base(name, base_faces, pretrain_seconds, base, args.seed, args.pretrain_steps)
             origin = f"from base ({steps} steps, {wall:.0f} s)"
         _print_row(f"{name} {origin}, untuned", base_alone(name, user_faces, sheets, base, args.seed), real)
         _print_row(f"{name} {origin}", train_recipe(name, user_faces, seconds, sheets, base, args.seed), real)

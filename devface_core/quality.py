@@ -115,13 +115,23 @@ def swd(generated: np.ndarray, real: "np.ndarray | PatchDistribution", seed: int
     return reference.distances(generated)
 
 
-def sample_scores(samples: np.ndarray, real: np.ndarray, seed: int = 0, reference: int = 256) -> list[float]:
-    """Mean-over-levels SWD of each sample alone against the liked set: lower is more realistic.
-    At most `reference` liked images (a seeded sample) stand for the set, which bounds memory."""
+def liked_distribution(real: np.ndarray, seed: int = 0, reference: int = 256) -> PatchDistribution:
+    """The liked set's patch distribution for scoring samples; at most `reference` liked images (a seeded
+    sample) stand for the set, which bounds memory."""
     if len(real) > reference:
         real = real[np.sort(np.random.default_rng(seed).permutation(len(real))[:reference])]
-    liked = PatchDistribution(real, seed)
-    return [float(np.mean(liked.distances(sample[None]))) for sample in samples]
+    return PatchDistribution(real, seed)
+
+
+def set_score(generated: np.ndarray, liked: PatchDistribution) -> float:
+    """Mean-over-levels SWD of the generated images, together, against the liked set: lower is better."""
+    return float(np.mean(liked.distances(generated)))
+
+
+def sample_scores(samples: np.ndarray, real: "np.ndarray | PatchDistribution", seed: int = 0) -> list[float]:
+    """Mean-over-levels SWD of each sample alone against the liked set: lower is more realistic."""
+    liked = real if isinstance(real, PatchDistribution) else liked_distribution(real, seed)
+    return [set_score(sample[None], liked) for sample in samples]
 
 
 def _ssim(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:

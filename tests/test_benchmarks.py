@@ -65,6 +65,7 @@ def test_quality_compares_the_recipes_for_the_same_budget():
 
 def test_selection_compares_the_rules_on_the_same_runs():
     lines = run_quick("selection.py")
-    rules = [["latest", "snapshot"], ["lowest", "single"], ["devface", "best"], ["lowest", "pooled"]]
-    assert [line.split()[:3] for line in lines[-8:]] == [[seed, *rule] for seed in ("0", "1") for rule in rules]
-    assert lines[-8].split()[5] == "1.000×" and lines[-4].split()[5] == "1.000×"  # the baseline row
+    rules = [["latest", "snapshot"], ["lowest", "single"], ["mean", "single"], ["devface", "best"]]
+    rows = [line.split() for line in lines[-16:]]
+    assert [row[:4] for row in rows] == [[seed, k, *rule] for seed in ("0", "1") for k in ("4", "16") for rule in rules]
+    assert [row[6] for row in rows[::4]] == ["1.000×"] * 4  # the baseline row of each seed and k

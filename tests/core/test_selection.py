@@ -1,4 +1,5 @@
-"""Selection: `latest` is by numeric epoch, whatever the digit count."""
+"""Selection: `latest` is by numeric epoch, whatever the digit count; `best` by the patch realism of
+each snapshot's samples together, then of its samples one by one; neither publishes a near copy."""
 
 from __future__ import annotations
 
@@ -51,6 +52,26 @@ def test_best_prefers_a_snapshot_whose_samples_all_look_right_to_one_lucky_sampl
     best = select_snapshot([lucky, steady], "best", liked)
     assert best.snapshot.epoch == 20  # ...but its snapshot is mostly noise
     assert best.sample_index == int(np.argmin(steady_scores)) and best.score == round(min(steady_scores), 3)
+
+
+def test_best_judges_a_snapshot_by_its_samples_together_not_one_by_one():
+    liked = demo_faces()
+    unseen = demo_faces(20)[10:20]
+    alone = quality.sample_scores(unseen, liked)
+    favourite, *others = np.argsort(alone)
+    varied = Snapshot(epoch=10, images=unseen[[favourite, *others[:3]]])  # four different faces
+    same = Snapshot(epoch=20, images=np.repeat(unseen[favourite:favourite + 1], 4, axis=0))  # one face, four times
+    assert np.mean(quality.sample_scores(same.images, liked)) < np.mean(quality.sample_scores(varied.images, liked))
+    best = select_snapshot([varied, same], "best", liked)
+    assert (best.snapshot.epoch, best.sample_index) == (10, 0)  # the varied snapshot's most realistic face
+    assert "samples together: epoch 10" in best.reason
+
+
+def test_best_breaks_a_tie_for_the_newest_snapshot():
+    liked = demo_faces()
+    faces = demo_faces(14)[10:14]
+    best = select_snapshot([Snapshot(epoch=e, images=faces) for e in (100, 300, 200)], "best", liked)
+    assert best.snapshot.epoch == 300
 
 
 @pytest.mark.parametrize("strategy", ["latest", "best"])
