@@ -50,6 +50,13 @@ def insert(dsn: str, user_id: str, count: int) -> None:
         pg.execute(dsn, "INSERT INTO tbl_save_image (user_id, image) VALUES (%s, %s)", (user_id, LIKE))
 
 
+def insert_at_once(dsn: str, user_id: str, count: int) -> None:
+    """`count` likes in one transaction: a burst whose likes all arrive within any quiet period, however
+    slowly a loaded machine opens connections."""
+    pg.execute(dsn, "INSERT INTO tbl_save_image (user_id, image) SELECT %s, %s FROM generate_series(1, %s)",
+               (user_id, LIKE, count))
+
+
 def watcher_with(dsn: str, run_job, quiet: float = 5.0) -> tuple[Watcher, LocalQueue, ManualClock]:
     clock, queue = ManualClock(), LocalQueue(run_job)
     watcher = Watcher(PostgresAdapter(dsn=dsn), queue, WatchSettings(quiet_seconds=quiet, scan_seconds=3600), clock)
@@ -155,7 +162,7 @@ def test_devface_watch_command_trains_and_publishes_once_for_a_burst(database, t
         for line in watch.stderr:  # ready once it says it is watching
             if "watching" in line:
                 break
-        insert(database, "eve", 5)
+        insert_at_once(database, "eve", 5)
         report = json.loads(watch.stdout.readline())  # the local queue prints each run's report
         assert report["user_id"] == "eve" and report["images_used"] == 5
         watch.send_signal(signal.SIGTERM)
