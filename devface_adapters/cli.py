@@ -356,9 +356,10 @@ def watch(source, sink, source_opt, sink_opt, queue_kind, quiet_seconds, min_lik
     watcher = Watcher(feed, queue, WatchSettings(quiet_seconds, min_likes, scan_seconds))
     for signal_number in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signal_number, lambda *_: watcher.stop())
-    logger.info("watching %s for new likes (queue: %s)", feed.describe(), queue_kind)
     with native_stderr_silenced(enabled=verbose < 2):
-        watcher.run()
+        watcher.start()  # "watching" is said once LISTEN is on: a like stored after it is never missed
+        logger.info("watching %s for new likes (queue: %s)", feed.describe(), queue_kind)
+        watcher.serve()
         if hasattr(queue, "close"):
             queue.close()
     summary = [attrs.asdict(job) for job in watcher.submitted]

@@ -80,14 +80,19 @@ class Watcher:
         self._stop = threading.Event()
 
     def start(self) -> None:
-        """Treat every like already stored as handled, and start listening."""
+        """Start listening, then treat every like already stored as handled."""
+        # LISTEN first: a like stored after the snapshot below is then always notified, never taken as handled.
+        self._connect()
         self.trained_up_to = self.feed.latest_like_ids()
         self._next_scan = self.clock() + self.settings.scan_seconds
-        self._connect()
 
     def run(self) -> None:
-        """Step until `stop()` is called."""
+        """Start, then step until `stop()` is called."""
         self.start()
+        self.serve()
+
+    def serve(self) -> None:
+        """Step until `stop()` is called (after `start`)."""
         wait = min(1.0, self.settings.quiet_seconds or 1.0, self.settings.scan_seconds)
         while not self._stop.is_set():
             self.step(wait)
