@@ -25,7 +25,10 @@ def test_mirrored_training_over_two_cpu_devices_matches_single_device_training()
     # R1 (its penalty is a per-replica mean, shared like the loss) matched as exactly as nearest on one AMD
     # EPYC host and parted by 7.6e-4 (1.3 % of the change) and 9/255 on another, deterministically; also
     # unexplained, so bounded like bilinear, with room for that host.
+    # Nearest's gap depends on the load too: alone on a slow AMD EPYC host 2e-7 and 0/255 (bilinear there
+    # 1e-7 and 0/255), in that host's CI run beside the other test process 5e-5 and 2/255; so its samples
+    # may part by 4/255, its weights still by at most 1 % of the change.
     nearest, bilinear, r1 = results["fast"], results["fast bilinear"], results["fast r1"]
-    assert nearest["weight_gap"] < 1e-4 * max(1.0, nearest["weight_change"] * 100) and nearest["sample_gap"] <= 1
+    assert nearest["weight_gap"] < 1e-4 * max(1.0, nearest["weight_change"] * 100) and nearest["sample_gap"] <= 4
     assert bilinear["weight_gap"] < 0.01 * bilinear["weight_change"] and bilinear["sample_gap"] <= 16
     assert r1["weight_gap"] < 0.025 * r1["weight_change"] and r1["sample_gap"] <= 16
