@@ -235,7 +235,7 @@ main.add_command(run_command)
 def pretrain(source, source_opt, out, user_ids, config_file, as_json, verbose, **settings):
     """Train a shared base model on every user's likes; fine-tune from it with `--init-from`."""
     _configure_logging(verbose)
-    config = load_config(config_file, overrides=settings)
+    config = load_config(config_file, overrides=settings, pretraining=True)
     image_source = resolve(source, source_opt, "source")
     if not user_ids:
         list_users = getattr(image_source, "users", None)

@@ -21,6 +21,10 @@ UPSAMPLINGS = ("nearest", "bilinear")
 LEGACY_SETTINGS = {"upsample": "nearest", "r1_gamma": 0.0, "minibatch_stddev": False}
 AUGMENTATIONS = ("color", "translation", "cutout")
 R1_FOR_BASES = 10.0  # r1_gamma 'auto' when pretraining a base or fine-tuning one (see r1_strength)
+# max_steps of `devface pretrain` unless a setting names it: the bases measured clean in benchmarks/quality.py
+# had 2 334-4 425 steps; a 1 500-step base (the run default) drew wavy stripes and warped mouths, and the
+# anchored fine-tune keeps its base's look.
+PRETRAIN_STEPS = 3000
 ENV_PREFIX = "DEVFACE_"
 
 
@@ -259,9 +263,11 @@ def load_config(
     path: str | os.PathLike | None = None,
     environ: Mapping[str, str] | None = None,
     overrides: Mapping[str, Any] | None = None,
+    pretraining: bool = False,
 ) -> Config:
     """Build a Config from defaults < file < DEVFACE_* environment < overrides (None values ignored); with
-    init_from, the base's shape settings (base_model.BASE_SETTINGS) stand in for defaults."""
+    init_from, the base's shape settings (base_model.BASE_SETTINGS) stand in for defaults, and when
+    `pretraining` a base, PRETRAIN_STEPS stands in for max_steps's default."""
     layers = [
         (read_config_file(path) if path else {}, f"config file {path}"),
         (environment_settings(os.environ if environ is None else environ), "environment"),
@@ -273,6 +279,8 @@ def load_config(
             merged[name] = _checked(name, value, origin)
     if merged.get("init_from"):
         merged = {**_base_shape(merged["init_from"]), **merged}
+    if pretraining:
+        merged = {"max_steps": PRETRAIN_STEPS, **merged}
     return _build(merged)
 
 

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from devface_adapters.cli import main, run_command
 from devface_adapters.memory import MemoryAdapter
 from devface_core.base_model import load_base, pretrain, save_base
-from devface_core.config import R1_FOR_BASES, load_config, r1_strength
+from devface_core.config import PRETRAIN_STEPS, R1_FOR_BASES, load_config, r1_strength
 from devface_core.errors import ConfigError
 from devface_core.gan.trainer import Trainer
 from tests.helpers.images import face_like
@@ -36,6 +36,7 @@ def test_pretrain_uses_every_user_and_a_run_fine_tunes_from_the_base(likes, tmp_
     report = json.loads(result.output)
     assert report["users"] == ["ann", "bob", "cy"] and report["images_used"] == 9
     assert report["config"]["r1_gamma"] == R1_FOR_BASES  # 'auto': a base trains with R1
+    assert report["config"]["max_steps"] == PRETRAIN_STEPS  # a base's own default length (--epochs 1 ends it here)
     assert sorted(p.name for p in (tmp_path / "base").iterdir()) == [
         "discriminator.weights.h5", "generator.weights.h5", "sampler.weights.h5", "settings.json"]
     # No --image-size or --z-dim: the fine-tune takes them from the base (16 and 8, not the defaults).

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from devface_core.config import Config, load_config
+from devface_core.config import PRETRAIN_STEPS, Config, load_config
 from devface_core.errors import ConfigError
 
 
@@ -19,6 +19,15 @@ def test_defaults_are_the_recipe_that_won_the_quality_benchmark():
     assert (config.architecture, config.augment, config.ada_target, config.mirror, config.ema) == (
         "fast", "color,translation,cutout", 0.6, True, 0.999)
     assert (config.select, config.max_steps, config.batch_size, config.grow_from) == ("best", 1500, 16, 0)
+
+
+def test_a_base_pretrains_for_pretrain_steps_unless_a_file_the_environment_or_an_option_names_max_steps(tmp_path):
+    assert load_config(environ={}, pretraining=True).max_steps == PRETRAIN_STEPS != load_config(environ={}).max_steps
+    file = tmp_path / "devface.toml"
+    file.write_text("max_steps = 7\n")
+    assert load_config(file, environ={}, pretraining=True).max_steps == 7
+    assert load_config(environ={"DEVFACE_MAX_STEPS": "20"}, pretraining=True).max_steps == 20
+    assert load_config(environ={}, overrides={"max_steps": 0}, pretraining=True).max_steps == 0
 
 
 @pytest.mark.parametrize(
