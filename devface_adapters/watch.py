@@ -99,7 +99,7 @@ class Watcher:
         self.close()
 
     def stop(self) -> None:
-        """Make `run` return after its current step (safe from a signal handler or another thread)."""
+        """Make `run` or `serve` return after its current step (safe from a signal handler or another thread)."""
         self._stop.set()
 
     def close(self) -> None:

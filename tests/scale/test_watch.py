@@ -74,8 +74,7 @@ def receive(watcher: Watcher, notifications: int) -> None:
 
 def test_the_trigger_notifies_the_user_id_once_per_insert_and_init_is_idempotent(database):
     triggers = pg.execute(database, "SELECT count(*) FROM pg_trigger WHERE tgname = 'tbl_save_image_devface_notify' "
-                          "AND tgrelid = 'tbl_save_image'::regclass",
-                          fetch=True)
+                          "AND tgrelid = 'tbl_save_image'::regclass", fetch=True)
     assert triggers == [(1,)]
     listener = PostgresAdapter(dsn=database).listen()
     try:
