@@ -23,7 +23,7 @@ def devface_ingest(schema: str) -> int:
     from devface_adapters.postgres import PostgresAdapter
     from devface_core.config import Config
     from devface_core.dataset import load_training_set
-    from devface_core.gan.trainer import resident_images
+    from devface_core.gan.growth import resident_images
 
     source = PostgresAdapter(dsn=common.DSN, schema=schema)
     training_set = load_training_set(source, "bench", Config(image_size=128))

@@ -77,14 +77,13 @@ def recipe_config(name: str, size: int, seconds: float, init_from: Path | None =
 def pretrain_base(name: str, faces: np.ndarray, seconds: float, folder: Path, seed: int = 0,
                   steps: int = 0) -> tuple[int, float]:
     """Pretrain a recipe's base on `faces` for `seconds`, or for `steps` when given; (steps, wall seconds)."""
-    from devface_core.base_model import save_base
     from devface_core.gan.trainer import Trainer
 
     trainer = Trainer(recipe_config(name, faces.shape[1], 0.0 if steps else seconds, seed=seed, steps=steps))
     started = time.perf_counter()
     for _ in trainer.train(faces):
         pass
-    save_base(trainer, folder)
+    trainer.save_base(folder)
     return trainer.steps_done, time.perf_counter() - started
 
 

@@ -35,7 +35,8 @@ def devface_steps_per_second(
     """(steps/s, FLOPs per step) of devface's Trainer on random uint8 images, after compiling."""
     from devface_core.config import Config
     from devface_core.gan.flops import train_step_flops
-    from devface_core.gan.trainer import Trainer, resident_images
+    from devface_core.gan.growth import resident_images
+    from devface_core.gan.trainer import Trainer
 
     # The bare step, like the original's loop: no augmentation, flips or weight average (devface's defaults
     # add those; they cost a few percent and are the quality benchmark's business).
@@ -70,7 +71,7 @@ def main() -> None:
     args = parser.parse_args()
     size, steps = (32, 3) if args.quick else (args.image_size, args.steps)
     batches = [8] if args.quick else [int(b) for b in args.batches.split(",")]
-    from devface_core.config import PRECISIONS
+    from devface_core.choices import PRECISIONS
     precisions = args.precisions.split(",") if args.precisions else PRECISIONS
     if set(precisions) - set(PRECISIONS):
         parser.error(f"unknown precision in {args.precisions!r} (known: {', '.join(PRECISIONS)})")

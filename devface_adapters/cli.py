@@ -21,7 +21,7 @@ import click  # noqa: E402
 from devface_adapters.quiet import native_stderr_silenced  # noqa: E402
 from devface_adapters.registry import get_registry, parse_options  # noqa: E402
 from devface_core import Config, DevfaceError, RunReport, load_config, run_pipeline  # noqa: E402
-from devface_core.base_model import pretrain as pretrain_base  # noqa: E402
+from devface_core.pipeline import run_pretraining  # noqa: E402
 from devface_core.errors import ConfigError, InvalidImageError  # noqa: E402
 from devface_core.imaging import decode_image, image_bytes  # noqa: E402
 
@@ -244,7 +244,7 @@ def pretrain(source, source_opt, out, user_ids, config_file, as_json, verbose, *
         user_ids = list_users()
     show_bar = sys.stderr.isatty() and not as_json
     with native_stderr_silenced(enabled=verbose < 2), _progress_bar(config, show_bar) as progress:
-        report = pretrain_base(image_source, user_ids, config, out, progress=progress)
+        report = run_pretraining(image_source, user_ids, config, out, progress=progress)
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=2))
     else:

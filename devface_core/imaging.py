@@ -14,10 +14,10 @@ import numpy as np
 import pybase64
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from devface_core.choices import FIT_MODES
 from devface_core.errors import ConfigError, InvalidImageError
 from devface_core.pngfast import PNG_SIGNATURE, plain_png_image, png_chunks
 
-FIT_MODES = ("crop", "pad", "stretch")
 DEFAULT_MAX_PIXELS = 40_000_000
 WHITE = (255, 255, 255)
 _DATA_URL = re.compile(r"^data:(?P<mime>[^;,]*)(?P<params>(;[^;,]*)*),(?P<payload>.*)$", re.DOTALL)

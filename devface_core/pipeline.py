@@ -1,19 +1,24 @@
-"""run_pipeline: the only place that wires source → decode → train → select → publish → report."""
+"""The only wiring: `run_pipeline` (source → decode → plan → train → select → publish → report) and
+`run_pretraining` (every user's likes → plan → train → base folder)."""
 
 from __future__ import annotations
 
 import logging
 import time
-from typing import Callable
+from pathlib import Path
+from typing import Callable, Iterable
+
+import numpy as np
 
 from devface_core.config import Config
 from devface_core.contact_sheet import write_contact_sheet
 from devface_core.dataset import TrainingSet, load_training_set
 from devface_core.errors import NoImagesError
+from devface_core.gan.recipe import TrainingPlan, plan_training
 from devface_core.imaging import encode_png, resize_array
 from devface_core.protocols import ImageSink, ImageSource
 from devface_core.selection import Selection, select_snapshot
-from devface_core.types import Progress, PublishedImage, RunReport
+from devface_core.types import PretrainReport, Progress, PublishedImage, RunReport
 from devface_core.userid import validate_user_id
 
 logger = logging.getLogger(__name__)
@@ -27,14 +32,14 @@ def run_pipeline(
     progress: Callable[[Progress], None] | None = None,
 ) -> RunReport:
     """Train on one user's liked images, publish the chosen face to the sink, and report what happened."""
-    config = config or Config()
     validate_user_id(user_id)
+    plan = plan_training(config or Config())
+    config = plan.config  # as trained: settings on 'auto' resolved, so the report says what was used
     timings: dict[str, float] = {}
     started = time.perf_counter()
     training_set = _read(source, user_id, config)
     timings["read"] = time.perf_counter() - started
-    selection, trainer = _train_and_select(training_set, user_id, config, progress, timings)
-    config = trainer.config  # as trained: settings on 'auto' resolved, so the report says what was used
+    selection, trainer = _train_and_select(training_set, user_id, plan, progress, timings)
     started = time.perf_counter()
     uri = sink.publish(user_id, published_image(selection, config, user_id))
     timings["publish"] = time.perf_counter() - started
@@ -50,14 +55,34 @@ def _read(source: ImageSource, user_id: str, config: Config) -> TrainingSet:
     return training_set
 
 
-def _train_and_select(training_set, user_id, config, progress, timings):
+def run_pretraining(source: ImageSource, user_ids: Iterable[str], config: Config, out: str | Path,
+                    progress: Callable[[Progress], None] | None = None) -> PretrainReport:
+    """Train one model on the liked images of all `user_ids` together and save it as a base in `out`."""
+    from devface_core.gan.trainer import Trainer  # TensorFlow loads only when training starts
+
+    users = tuple(user_ids)
+    plan = plan_training(config, pretraining=True)
+    sets = [load_training_set(source, user_id, plan.config) for user_id in users]
+    images = np.concatenate([s.images for s in sets]) if sets else np.zeros((0,))
+    if len(images) == 0:
+        raise NoImagesError(f"pretrain: no usable liked images for {len(users)} users")
+    trainer = Trainer(plan)
+    for _ in trainer.train(images, progress):
+        pass
+    trainer.save_base(out)
+    return PretrainReport(users, len(images), sum(len(s.skipped) for s in sets), trainer.steps_done,
+                          str(Path(out)), plan.config.to_dict())
+
+
+def _train_and_select(training_set, user_id, plan: TrainingPlan, progress, timings):
     """Train (resuming where asked) and choose the snapshot to publish; (selection, trainer)."""
     from devface_core.gan.checkpoints import user_checkpoint_dir  # TensorFlow loads only when training starts
     from devface_core.gan.trainer import Trainer
 
+    config = plan.config
     started = time.perf_counter()
     checkpoint_dir = user_checkpoint_dir(config.checkpoint_dir, user_id) if config.checkpoint_dir else None
-    trainer = Trainer(config, checkpoint_dir)
+    trainer = Trainer(plan, checkpoint_dir)
     snapshots = list(trainer.train(training_set.images, progress))
     if config.save_generator:
         trainer.save_generator(config.save_generator)

@@ -82,3 +82,19 @@ class RunReport:
     def to_dict(self) -> dict[str, Any]:
         """The report as plain JSON-ready data."""
         return attrs.asdict(self, recurse=True)
+
+
+@attrs.frozen
+class PretrainReport:
+    """What pretraining used and where the base went."""
+
+    users: tuple[str, ...]
+    images_used: int
+    images_skipped: int
+    steps: int
+    base: str
+    config: dict
+
+    def to_dict(self) -> dict:
+        """The report as plain JSON-ready data."""
+        return attrs.asdict(self)

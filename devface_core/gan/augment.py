@@ -10,12 +10,40 @@ from __future__ import annotations
 
 import tensorflow as tf
 
+from devface_core.choices import AUGMENTATIONS
+
+# ADA's speed: p may go from 0 to 1 within this many real images. StyleGAN2-ADA uses 500k; a CPU run
+# sees about 100k images in ten minutes, so this is scaled down for p to matter within a run.
+ADA_IMAGES_TO_SATURATE = 20_000
+
+
+class AdaptiveAugment:
+    """What D sees of every image: a DiffAugment policy, applied always, or (ADA, a target above 0) to each
+    image with a probability that starts at 0 and earns its strength from the discriminator's overfitting."""
+
+    def __init__(self, policy: str, target: float, batch: int):
+        self.policy, self.target, self._batch = policy, target, batch
+        self.probability = tf.Variable(0.0 if target else 1.0, trainable=False)
+
+    def __call__(self, images: tf.Tensor, rng: tf.random.Generator) -> tf.Tensor:
+        """The images augmented by the policy (unchanged when it is empty)."""
+        if not self.policy:
+            return images
+        return diff_augment(images, self.policy, rng, self.probability if self.target else None)
+
+    def adapt(self, real_sign: tf.Tensor) -> None:
+        """Move p after a step, from the mean sign of D on that step's reals (fixed strength: nothing)."""
+        if self.target:
+            self.probability.assign(adapted_probability(self.probability, real_sign, self.target, self._batch,
+                                                        ADA_IMAGES_TO_SATURATE))
+
+
 def diff_augment(images: tf.Tensor, policy: str, rng: tf.random.Generator,
                  probability: tf.Tensor | None = None) -> tf.Tensor:
     """Apply each augmentation named in a Config policy ('color,translation,…') in turn: to every image,
     or, given a `probability` (adaptive augmentation), to each image with that probability."""
     for name in filter(None, policy.split(",")):
-        augmented = AUGMENTATIONS[name](images, rng)
+        augmented = AUGMENTERS[name](images, rng)
         if probability is None:
             images = augmented
         else:
@@ -67,7 +95,8 @@ def cutout(images: tf.Tensor, rng: tf.random.Generator, ratio: float = 0.5) -> t
     return images * keep[..., None]
 
 
-AUGMENTATIONS = {"color": color, "translation": translation, "cutout": cutout}
+AUGMENTERS = {"color": color, "translation": translation, "cutout": cutout}
+assert tuple(AUGMENTERS) == AUGMENTATIONS, "choices.AUGMENTATIONS must list every augmentation"
 
 
 def random_flip(images: tf.Tensor, rng: tf.random.Generator) -> tf.Tensor:

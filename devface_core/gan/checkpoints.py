@@ -20,18 +20,13 @@ import numpy as np
 import tensorflow as tf
 
 from devface_core.atomic import write_atomically
-from devface_core.config import LEGACY_SETTINGS, Config
+from devface_core.config import CHECKPOINT_SETTINGS, Config
 from devface_core.errors import ConfigError
+from devface_core.saved_settings import SETTINGS_FILE, read_checkpoint_settings
 from devface_core.types import Snapshot
 from devface_core.userid import encoded_user_id
 
 logger = logging.getLogger(__name__)
-
-# Settings a checkpoint is only valid for; others (epochs, selection, output size, limits) may change.
-TRAINING_SETTINGS = ("architecture", "image_size", "z_dim", "batch_size", "seed", "precision", "fit",
-                     "samples_per_snapshot", "g_learning_rate", "d_learning_rate", "beta_1", "augment",
-                     "ada_target", "mirror", "ema", "grow_from", "grow_share", "upsample",
-                     "finetune_lr_scale", "r1_gamma", "minibatch_stddev")
 # Whether the run was fine-tuned from a base (init_from) is recorded, not the base's path (paths move):
 # a fine-tune resumed without --init-from would go on at full learning rates and without its step cap.
 FINE_TUNED = "fine_tuned_from_base"
@@ -40,6 +35,22 @@ FINE_TUNED = "fine_tuned_from_base"
 def user_checkpoint_dir(root: str | Path, user_id: str) -> Path:
     """A user's own folder under `root`: the id percent-encoded, so any id names exactly one folder."""
     return Path(root) / encoded_user_id(user_id)
+
+
+def training_state(models, augment_probability: tf.Variable, rng: tf.random.Generator,
+                   progress: tf.Variable) -> tf.train.Checkpoint:
+    """Everything a resumed run needs to continue exactly (variable lists, so seed states are included);
+    `progress` holds [epoch, steps done]."""
+    return tf.train.Checkpoint(
+        generator=[v.value for v in models.generator.variables],
+        discriminator=[v.value for v in models.discriminator.variables],
+        g_optimizer=[v.value for v in models.g_optimizer.variables],
+        d_optimizer=[v.value for v in models.d_optimizer.variables],
+        ema_generator=[v.value for v in models.average.variables] if models.average is not None else [],
+        augment_probability=augment_probability,
+        rng=rng,
+        progress=progress,
+    )
 
 
 def has_checkpoint(directory: str | Path) -> bool:
@@ -75,7 +86,7 @@ class TrainingCheckpoints:
     def save(self, epoch: int, snapshots: list[Snapshot]) -> None:
         """Commit a checkpoint for `epoch` with the snapshots taken so far."""
         self.directory.mkdir(parents=True, exist_ok=True)
-        write_atomically(self.directory / "settings.json", _settings_json(self._config))
+        write_atomically(self.directory / SETTINGS_FILE, _settings_json(self._config))
         write_atomically(self._snapshot_path(epoch), _snapshots_npz(snapshots))
         self._manager.save(checkpoint_number=epoch)
         self._prune_snapshot_files()
@@ -101,8 +112,7 @@ class TrainingCheckpoints:
                 path.unlink(missing_ok=True)
 
     def _check_settings(self) -> None:
-        path = self.directory / "settings.json"
-        saved = {**LEGACY_SETTINGS, **json.loads(path.read_text())} if path.exists() else {}
+        saved = read_checkpoint_settings(self.directory)
         current = json.loads(_settings_json(self._config))
         changed = [f"{name} {saved[name]!r} → {current[name]!r}" for name in current
                    if name in saved and saved[name] != current[name]]
@@ -115,7 +125,7 @@ class TrainingCheckpoints:
 
 def _settings_json(config: Config) -> bytes:
     settings = config.to_dict()
-    chosen = {name: settings[name] for name in TRAINING_SETTINGS}
+    chosen = {name: settings[name] for name in CHECKPOINT_SETTINGS}
     if not config.init_from:
         del chosen["finetune_lr_scale"]  # unused from scratch: changing it must not block a resume
     chosen[FINE_TUNED] = bool(config.init_from)

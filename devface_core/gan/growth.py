@@ -9,6 +9,7 @@ the run's budget (steps, or seconds with `max_seconds`) is spent: the stages bel
 from __future__ import annotations
 
 import attrs
+import numpy as np
 import tensorflow as tf
 
 from devface_core.config import Config, growth_error
@@ -64,3 +65,18 @@ def faded_reals(real: tf.Tensor, alpha: tf.Tensor) -> tf.Tensor:
     """Real images blended toward their half-resolution version while a new block fades in (as D sees G's)."""
     coarse = tf.image.resize(tf.nn.avg_pool2d(real, 2, 2, "VALID"), tf.shape(real)[1:3], method="nearest")
     return coarse + alpha * (real - coarse)
+
+
+def resident_images(images: np.ndarray) -> tf.Tensor:
+    """The uint8 dataset as a tensor; on CPU it shares the array's memory when the array allows it."""
+    aligned = images.flags.c_contiguous and images.ctypes.data % 64 == 0
+    if aligned and len(images) and not tf.config.list_physical_devices("GPU"):
+        # DLPack hands TensorFlow the same buffer: the dataset is not held twice during training.
+        return tf.experimental.dlpack.from_dlpack(images.__dlpack__())
+    return tf.constant(images, dtype=tf.uint8)
+
+
+def check_training_images(images: np.ndarray, size: int) -> None:
+    """ValueError unless `images` are (N, size, size, 3) uint8."""
+    if images.dtype != np.uint8 or images.ndim != 4 or images.shape[1:] != (size, size, 3):
+        raise ValueError(f"expected (N, {size}, {size}, 3) uint8 images, got {images.shape} {images.dtype}")

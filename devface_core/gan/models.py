@@ -12,7 +12,7 @@ from typing import Callable
 import keras
 from keras import layers
 
-from devface_core.config import ARCHITECTURES
+from devface_core.choices import ARCHITECTURES
 from devface_core.errors import ConfigError
 from devface_core.gan.upconv import UpConv2D
 
@@ -219,7 +219,7 @@ def _build_fast(image_size: int, z_dim: int, seed: int, fading: bool = False, up
 
 
 BUILDERS: dict[str, Callable[[int, int, int, bool, str, bool], ModelPair]] = {"seed": _build_seed, "fast": _build_fast}
-assert set(BUILDERS) == set(ARCHITECTURES), "config.ARCHITECTURES must list every builder"
+assert set(BUILDERS) == set(ARCHITECTURES), "choices.ARCHITECTURES must list every builder"
 
 
 def build_models(

@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from devface_core.base_model import save_base
 from devface_core.config import load_config
 from devface_core.errors import ConfigError
 from devface_core.gan.growth import downsampled, growth_point, growth_sides
@@ -99,7 +98,7 @@ def test_a_run_of_one_long_epoch_still_grows_on_schedule(growing, images, monkey
 def test_a_base_saved_before_growing_finished_is_full_size(growing, images, tmp_path):
     unfinished = Trainer(growing)
     assert unfinished.stage == 0
-    save_base(unfinished, tmp_path / "base")
+    unfinished.save_base(tmp_path / "base")
     tuned = Trainer(attrs.evolve(growing, init_from=str(tmp_path / "base")))
     assert tuned.generator.output_shape[1:3] == (32, 32)
     assert tuned.generator.get_layer("g_fade").alpha.numpy() == 1.0
@@ -121,7 +120,7 @@ def test_a_growing_run_resumed_at_full_size_matches_the_uninterrupted_run(growin
 def test_a_grown_base_fine_tunes_at_full_size(growing, images, tmp_path):
     base = Trainer(growing)
     list(base.train(images))
-    save_base(base, tmp_path / "base")
+    base.save_base(tmp_path / "base")
     tuned = Trainer(attrs.evolve(growing, init_from=str(tmp_path / "base"), epochs=1))
     assert tuned.stage == 1
     for loaded, saved in zip(tuned.sampler.get_weights(), base.sampler.get_weights()):

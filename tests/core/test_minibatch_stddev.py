@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from devface_adapters.memory import MemoryAdapter
-from devface_core.base_model import pretrain, save_base
+from devface_core.pipeline import run_pretraining as pretrain
 from devface_core.errors import ConfigError
 from devface_core.gan.models import MinibatchStddev, build_models
 from devface_core.gan.trainer import Trainer
@@ -58,7 +58,7 @@ def test_on_auto_a_base_has_it_a_fine_tune_follows_its_base_and_a_run_from_scrat
 
 
 def test_a_base_saved_before_the_setting_counts_as_without_it(tiny_config, tmp_path):
-    save_base(Trainer(attrs.evolve(tiny_config, minibatch_stddev=False)), tmp_path / "base")
+    Trainer(attrs.evolve(tiny_config, minibatch_stddev=False)).save_base(tmp_path / "base")
     settings = tmp_path / "base" / "settings.json"
     settings.write_text(json.dumps({k: v for k, v in json.loads(settings.read_text()).items()
                                     if k != "minibatch_stddev"}))

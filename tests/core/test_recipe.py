@@ -12,7 +12,9 @@ from devface_core.config import load_config
 from devface_core.contact_sheet import contact_sheet
 from devface_core.errors import ConfigError
 from devface_core.gan import augment
-from devface_core.gan.trainer import Trainer, averaged_pairs, r1_penalty
+from devface_core.gan.ema import averaged_pairs
+from devface_core.gan.losses import LOSSES, r1_penalty
+from devface_core.gan.trainer import Trainer
 from devface_core.types import Snapshot
 
 
@@ -54,7 +56,7 @@ def test_diff_augment_keeps_shapes_and_passes_the_discriminators_gradient_to_eve
     with tf.GradientTape() as tape:
         fake = trainer.generator(noise, training=True)
         augmented = augment.diff_augment(fake, policy, tf.random.Generator.from_seed(7))
-        loss = trainer._g_loss(trainer.discriminator(augmented, training=True))
+        loss = LOSSES[trainer.config.architecture][1](trainer.discriminator(augmented, training=True))
     gradients = tape.gradient(loss, trainer.generator.trainable_variables)
     assert augmented.shape == fake.shape and augmented.dtype == fake.dtype
     assert all(g is not None and float(tf.reduce_max(tf.abs(g))) > 0 for g in gradients)

@@ -10,7 +10,8 @@ import pytest
 from devface_core.gan.models import build_models, build_original_seed
 from devface_core.gan.upconv import UpConv2D
 from devface_core.dataset import ImageBuffer
-from devface_core.gan.trainer import Trainer, resident_images
+from devface_core.gan.growth import resident_images
+from devface_core.gan.trainer import Trainer
 
 
 @pytest.fixture

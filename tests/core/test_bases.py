@@ -11,8 +11,9 @@ from click.testing import CliRunner
 
 from devface_adapters.cli import main, run_command
 from devface_adapters.memory import MemoryAdapter
-from devface_core.base_model import load_base, pretrain, save_base
-from devface_core.config import PRETRAIN_STEPS, R1_FOR_BASES, load_config, r1_strength
+from devface_core.pipeline import run_pretraining as pretrain
+from devface_core.config import PRETRAIN_STEPS, load_config
+from devface_core.gan.recipe import R1_FOR_BASES, r1_strength
 from devface_core.errors import ConfigError
 from devface_core.gan.trainer import Trainer
 from tests.helpers.images import face_like
@@ -52,7 +53,7 @@ def test_fine_tuning_starts_from_the_base_weights(tiny_config, tmp_path):
     images = np.random.default_rng(0).integers(0, 255, (8, 32, 32, 3), dtype=np.uint8)
     base_trainer = Trainer(attrs.evolve(tiny_config, epochs=1, ema=0.9, seed=5))
     list(base_trainer.train(images))
-    save_base(base_trainer, tmp_path / "base")
+    base_trainer.save_base(tmp_path / "base")
     tuned = Trainer(attrs.evolve(tiny_config, ema=0.9, init_from=str(tmp_path / "base")))
     for loaded, saved in zip(tuned.generator.get_weights(), base_trainer.generator.get_weights()):
         assert np.array_equal(loaded, saved)
@@ -62,7 +63,7 @@ def test_fine_tuning_starts_from_the_base_weights(tiny_config, tmp_path):
 
 def test_a_fine_tunes_weight_average_starts_at_the_base_and_keeps_the_full_decay(tiny_config, tmp_path):
     images = np.random.default_rng(0).integers(0, 255, (4, 32, 32, 3), dtype=np.uint8)  # one step per epoch
-    save_base(Trainer(attrs.evolve(tiny_config, ema=0.9)), tmp_path / "base")
+    Trainer(attrs.evolve(tiny_config, ema=0.9)).save_base(tmp_path / "base")
     tuned = Trainer(attrs.evolve(tiny_config, ema=0.9, epochs=1, init_from=str(tmp_path / "base")))
     base_average = [variable.numpy() for variable in tuned.ema_generator.trainable_variables]
     list(tuned.train(images))
@@ -73,7 +74,7 @@ def test_a_fine_tunes_weight_average_starts_at_the_base_and_keeps_the_full_decay
 
 
 def test_r1_on_auto_weighs_in_for_bases_and_fine_tunes_but_not_from_scratch(tiny_config, tmp_path):
-    save_base(Trainer(tiny_config), tmp_path / "base")
+    Trainer(tiny_config).save_base(tmp_path / "base")
     fine_tune = attrs.evolve(tiny_config, init_from=str(tmp_path / "base"))
     assert tiny_config.r1_gamma is None and load_config(overrides={"r1_gamma": "auto"}).r1_gamma is None
     assert Trainer(tiny_config).config.r1_gamma == 0.0
@@ -84,11 +85,11 @@ def test_r1_on_auto_weighs_in_for_bases_and_fine_tunes_but_not_from_scratch(tiny
 
 
 def test_fine_tuning_scales_both_learning_rates(tiny_config, tmp_path):
-    save_base(Trainer(tiny_config), tmp_path / "base")
+    Trainer(tiny_config).save_base(tmp_path / "base")
     scratch = Trainer(tiny_config)
     tuned = Trainer(attrs.evolve(tiny_config, init_from=str(tmp_path / "base"), finetune_lr_scale=0.5))
     for name in ("g_optimizer", "d_optimizer"):
-        rates = [float(getattr(trainer, name).learning_rate.numpy()) for trainer in (scratch, tuned)]
+        rates = [float(getattr(trainer.models, name).learning_rate.numpy()) for trainer in (scratch, tuned)]
         assert rates[1] == pytest.approx(rates[0] * 0.5) and rates[0] == pytest.approx(2e-4)
     with pytest.raises(ConfigError, match="finetune_lr_scale"):
         load_config(overrides={"finetune_lr_scale": 0})
@@ -96,7 +97,7 @@ def test_fine_tuning_scales_both_learning_rates(tiny_config, tmp_path):
 
 def test_fine_tuning_stops_at_finetune_steps_unless_max_steps_comes_first(tiny_config, tmp_path):
     images = np.random.default_rng(1).integers(0, 255, (4, 32, 32, 3), dtype=np.uint8)  # one step per epoch
-    save_base(Trainer(tiny_config), tmp_path / "base")
+    Trainer(tiny_config).save_base(tmp_path / "base")
     # One snapshot at the end: a snapshot per epoch made this test 47 s on a slow host.
     tuned = attrs.evolve(tiny_config, epochs=50, max_steps=0, finetune_steps=3, sample_every=50,
                          init_from=str(tmp_path / "base"))
@@ -107,16 +108,16 @@ def test_fine_tuning_stops_at_finetune_steps_unless_max_steps_comes_first(tiny_c
 
 
 def test_a_base_of_another_size_is_refused_with_what_differs(tiny_config, tmp_path):
-    save_base(Trainer(tiny_config), tmp_path / "base")
+    Trainer(tiny_config).save_base(tmp_path / "base")
     with pytest.raises(ConfigError, match=r"image_size 32 \(this run: 48\)"):
         Trainer(attrs.evolve(tiny_config, image_size=48, init_from=str(tmp_path / "base")))
     with pytest.raises(ConfigError, match="not a devface base model"):
-        load_base(Trainer(tiny_config), tmp_path / "nowhere")
+        Trainer(attrs.evolve(tiny_config, init_from=str(tmp_path / "nowhere")))
 
 
 def test_a_fine_tune_takes_the_bases_shape_unless_a_setting_names_another(tiny_config, tmp_path):
     shaped = attrs.evolve(tiny_config, grow_from=16, upsample="nearest", minibatch_stddev=True)
-    save_base(Trainer(shaped), tmp_path / "base")
+    Trainer(shaped).save_base(tmp_path / "base")
     base = str(tmp_path / "base")
     taken = load_config(environ={}, overrides={"init_from": base})
     assert (taken.image_size, taken.z_dim, taken.grow_from, taken.upsample, taken.minibatch_stddev) == (
@@ -131,7 +132,7 @@ def test_a_fine_tune_takes_the_bases_shape_unless_a_setting_names_another(tiny_c
 
 
 def test_a_base_saved_before_the_upsample_setting_counts_as_nearest(tiny_config, tmp_path):
-    save_base(Trainer(attrs.evolve(tiny_config, upsample="nearest")), tmp_path / "base")
+    Trainer(attrs.evolve(tiny_config, upsample="nearest")).save_base(tmp_path / "base")
     settings = tmp_path / "base" / "settings.json"
     settings.write_text(json.dumps({k: v for k, v in json.loads(settings.read_text()).items() if k != "upsample"}))
     with pytest.raises(ConfigError, match=r"upsample 'nearest' \(this run: 'bilinear'\)"):
@@ -150,7 +151,7 @@ def test_pretrain_names_users_explicitly_when_the_source_cannot_list_them(tiny_c
 
 def test_a_fine_tune_resumes_only_from_the_base_again(tiny_config, tmp_path):
     images = np.random.default_rng(2).integers(0, 255, (4, 32, 32, 3), dtype=np.uint8)
-    save_base(Trainer(tiny_config), tmp_path / "base")
+    Trainer(tiny_config).save_base(tmp_path / "base")
     tuned = attrs.evolve(tiny_config, epochs=2, init_from=str(tmp_path / "base"), checkpoint_dir=str(tmp_path))
     list(Trainer(tuned, tmp_path / "tuned").train(images))
     forgotten = attrs.evolve(tuned, init_from=None, resume=True)

@@ -1,0 +1,151 @@
+"""How one setting is declared: its converter and validator, and the metadata the CLI and docs read.
+
+Each field factory records, beside the default, the setting's `section`, its `help` text and the `cli`
+command group that offers it as an option (`train`: run and pretrain; `run`: run only; None: files and
+environment only), so a setting is described in exactly one place.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+
+from devface_core.choices import AUGMENTATIONS
+
+
+def to_int(value: Any) -> int:
+    """Accept ints and integer text (from files and the environment), nothing else."""
+    if isinstance(value, bool):
+        raise ValueError("expected an integer, got a boolean")
+    if isinstance(value, str):
+        value = value.strip()
+    return int(value)
+
+
+def to_float(value: Any) -> float:
+    """Accept numbers and numeric text."""
+    return float(value.strip() if isinstance(value, str) else value)
+
+
+def to_size(value: Any) -> tuple[int, int]:
+    """Accept (width, height) or text such as '500x492'."""
+    if isinstance(value, str):
+        value = value.lower().replace("×", "x").split("x")
+    width, height = (to_int(part) for part in value)
+    return width, height
+
+
+def to_bool(value: Any) -> bool:
+    """Accept booleans and the usual words for them (from files and the environment)."""
+    if isinstance(value, bool):
+        return value
+    words = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
+    try:
+        return words[str(value).strip().lower()]
+    except KeyError:
+        raise ValueError(f"expected true or false, got {value!r}") from None
+
+
+def is_auto(value: Any) -> bool:
+    """None, empty text or 'auto': a setting left for the run to decide."""
+    return value is None or (isinstance(value, str) and value.strip().lower() in ("", "auto"))
+
+
+def to_optional_bool(value: Any) -> bool | None:
+    """A boolean, or None for 'auto'."""
+    return None if is_auto(value) else to_bool(value)
+
+
+def to_policy(value: Any) -> str:
+    """An augmentation policy: names from AUGMENTATIONS, comma-separated ('' or 'none' for none)."""
+    names = [name.strip() for name in str(value or "").split(",") if name.strip() and name.strip() != "none"]
+    unknown = [name for name in names if name not in AUGMENTATIONS]
+    if unknown:
+        raise ValueError(f"unknown augmentation {', '.join(unknown)} (known: {', '.join(AUGMENTATIONS)})")
+    return ",".join(names)
+
+
+def to_optional_float(value: Any) -> float | None:
+    """A number, or None for 'auto'."""
+    return None if is_auto(value) else to_float(value)
+
+
+def to_optional_str(value: Any) -> str | None:
+    """Empty text means 'not set'."""
+    return None if value in (None, "") else str(value)
+
+
+def at_least(minimum: int | float):
+    """A validator: the value must be >= minimum."""
+
+    def check(instance, attribute, value):
+        if value < minimum:
+            raise ValueError(f"must be at least {minimum}, got {value}")
+
+    return check
+
+
+def one_of(choices: tuple[str, ...]):
+    """A validator: the value must be one of the choices."""
+
+    def check(instance, attribute, value):
+        if value not in choices:
+            raise ValueError(f"expected one of {', '.join(choices)}, got {value!r}")
+
+    return check
+
+
+def fraction(instance, attribute, value):
+    """A validator: 0 <= value < 1."""
+    if not 0.0 <= value < 1.0:
+        raise ValueError(f"must be at least 0 and below 1, got {value}")
+
+
+def scale(instance, attribute, value):
+    """A validator: 0 < value <= 1."""
+    if not 0.0 < value <= 1.0:
+        raise ValueError(f"must be above 0 and at most 1, got {value}")
+
+
+def multiple_of_four(instance, attribute, value):
+    """The generator upsamples twice by 2, so sizes must divide by 4."""
+    if value % 4 or not 16 <= value <= 512:
+        raise ValueError(f"must be a multiple of 4 between 16 and 512, got {value}")
+
+
+def growth_start(instance, attribute, value):
+    """0 (no growing) or a starting side of at least 16 (checked against image_size by the config)."""
+    if value and value < 16:
+        raise ValueError(f"must be 0 or at least 16, got {value}")
+
+
+def positive_size(instance, attribute, value):
+    """Both sides of an output size must be positive and sane."""
+    if not all(1 <= side <= 4096 for side in value):
+        raise ValueError(f"both sides must be between 1 and 4096, got {value}")
+
+
+def setting(default: Any, section: str, help: str, *, converter, validator=None, cli: str | None = None,
+            kind: str = "text", choices: tuple[str, ...] = (), checkpoint: bool = False):
+    """One Config field with its metadata; `checkpoint`: a checkpoint is only valid for the same value."""
+    metadata = {"section": section, "help": help, "cli": cli, "kind": kind, "choices": choices,
+                "checkpoint": checkpoint}
+    return attrs.field(default=default, converter=converter, validator=validator, metadata=metadata)
+
+
+def int_setting(default: int, section: str, help: str, minimum: int = 1, **extra):
+    """An integer setting of at least `minimum`."""
+    return setting(default, section, help, converter=to_int, validator=at_least(minimum), kind="int", **extra)
+
+
+def float_setting(default: float, section: str, help: str, validator=None, **extra):
+    """A number setting (at least 0 unless another validator is given)."""
+    return setting(default, section, help, converter=to_float, validator=validator or at_least(0.0), kind="float",
+                   **extra)
+
+
+def choice_setting(default: str, choices: tuple[str, ...], section: str, help: str, **extra):
+    """A setting that takes one of `choices`."""
+    return setting(default, section, help, converter=str, validator=one_of(choices), kind="choice",
+                   choices=choices, **extra)

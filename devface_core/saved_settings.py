@@ -1,0 +1,32 @@
+"""The settings a base or a checkpoint folder was saved with (`settings.json`), read without TensorFlow.
+
+Settings added after some bases and checkpoints were saved are filled in with what those were trained
+with (LEGACY_SETTINGS), so an old folder still loads, and still refuses a run that differs from it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from devface_core.errors import ConfigError
+
+# What bases and checkpoints saved before a setting existed were trained with.
+LEGACY_SETTINGS = {"upsample": "nearest", "r1_gamma": 0.0, "minibatch_stddev": False}
+SETTINGS_FILE = "settings.json"
+
+
+def read_saved_settings(folder: str | Path, role: str) -> dict:
+    """A base folder's settings.json with legacy values filled in; ConfigError naming `role` if it is none."""
+    folder = Path(folder)
+    try:
+        saved = json.loads((folder / SETTINGS_FILE).read_text())
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"{role} {folder}: not a devface base model ({exc})") from None
+    return {**LEGACY_SETTINGS, **saved}
+
+
+def read_checkpoint_settings(folder: str | Path) -> dict:
+    """A checkpoint folder's settings.json with legacy values filled in, or {} when it has none."""
+    path = Path(folder) / SETTINGS_FILE
+    return {**LEGACY_SETTINGS, **json.loads(path.read_text())} if path.exists() else {}
