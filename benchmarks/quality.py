@@ -122,7 +122,8 @@ def measured(trainer, faces: np.ndarray, snapshots: list, sheet: Path) -> dict:
             "sheet": write_contact_sheet(sheet.parent, sheet.name, snapshots)}
 
 
-def main() -> None:
+def parse_arguments() -> tuple[argparse.ArgumentParser, argparse.Namespace]:
+    """The benchmark's command line (the parser too, for its errors)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=10.0, help="training budget per recipe")
     parser.add_argument("--pretrain-minutes", type=float, default=10.0, help="base model budget per recipe (0: no fine-tuned rows)")
@@ -138,7 +139,12 @@ def main() -> None:
                         "(it must fit the --fine-tune recipes)")
     parser.add_argument("--seed", type=int, default=0, help="every row's training seed (its noise, weights, batches)")
     parser.add_argument("--quick", action="store_true", help="1 s per recipe at 32×32: proves the benchmark runs")
-    args = parser.parse_args()
+    return parser, parser.parse_args()
+
+
+def main() -> None:
+    """Train every chosen recipe and print its row beside the real faces' figures."""
+    parser, args = parse_arguments()
     from devface_core import quality
 
     seconds, pretrain_seconds, size = ((1.0, 1.0, 32) if args.quick else

@@ -6,6 +6,7 @@ a sink, `add` (with `iter_images`) a store.
 
 from __future__ import annotations
 
+from importlib import metadata
 from typing import Any, ClassVar, Mapping
 
 from devface_core.errors import ConfigError
@@ -71,3 +72,11 @@ def positive_int(value: str | int, what: str) -> int:
     if number < 1:
         raise ConfigError(f"{what}: expected a positive whole number, got {value!r}")
     return number
+
+
+def devface_version() -> str:
+    """The installed devface version, or 'unknown' in an uninstalled source tree."""
+    try:
+        return metadata.version("devface")
+    except metadata.PackageNotFoundError:
+        return "unknown"

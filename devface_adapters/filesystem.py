@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from importlib import metadata
 from pathlib import Path
 from typing import Iterator
 
-from devface_adapters.base import Adapter
+from devface_adapters.base import Adapter, devface_version
 from devface_adapters.files import atomic_write, unique_path
 from devface_adapters.hookspecs import hookimpl
 from devface_core.errors import AdapterError, ConfigError
@@ -109,14 +108,6 @@ def sidecar_data(user_id: str, image: PublishedImage) -> dict:
         "devface_version": devface_version(),
         **metadata_without_user,
     }
-
-
-def devface_version() -> str:
-    """The installed devface version, or 'unknown' in an uninstalled source tree."""
-    try:
-        return metadata.version("devface")
-    except metadata.PackageNotFoundError:
-        return "unknown"
 
 
 @hookimpl

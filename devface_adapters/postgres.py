@@ -21,26 +21,14 @@ from psycopg2.extras import Json, execute_values
 from devface_adapters.base import Adapter, flag, positive_int
 from devface_adapters.hookspecs import hookimpl
 from devface_adapters.pgconnect import connection_target, find_dsn, friendly_error
+from devface_adapters.pgschema import SchemaMixin
+from devface_adapters.pgwatch import LikesFeedMixin
 from devface_core.errors import AdapterError, ConfigError
 from devface_core.imaging import image_mime, to_base64, to_data_url
 from devface_core.types import PublishedImage, SourceImage
 from devface_core.userid import validate_user_id
 
-LIKES_DDL = "CREATE TABLE IF NOT EXISTS {table} ({id} serial PRIMARY KEY, {user} text, {image} text)"
-LIKES_INDEX_DDL = "CREATE INDEX IF NOT EXISTS {index} ON {table} ({user}, {id})"
-FACES_DDL = "CREATE TABLE IF NOT EXISTS {table} ({user} text UNIQUE, {image} text)"
 OPTIONAL_FACE_COLUMNS = ("updated_at", "epoch", "score", "metadata")
-LIKES_CHANNEL = "devface_likes"
-# PERFORM pg_notify: the payload is the user id, so a listener knows whom to retrain without a query.
-NOTIFY_FUNCTION_DDL = """CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $body$
-BEGIN
-    PERFORM pg_notify({channel}, NEW.{user}::text);
-    RETURN NEW;
-END
-$body$"""
-NOTIFY_TRIGGER_DDL = ("CREATE OR REPLACE TRIGGER {trigger} AFTER INSERT ON {table} "
-                      "FOR EACH ROW EXECUTE FUNCTION {function}()")
-
 
 def _identifier_option(value: str, what: str) -> str:
     """Table and column names may be anything PostgreSQL allows; they are quoted, never executed."""
@@ -49,7 +37,7 @@ def _identifier_option(value: str, what: str) -> str:
     return value
 
 
-class PostgresAdapter(Adapter):
+class PostgresAdapter(LikesFeedMixin, SchemaMixin, Adapter):
     """PostgreSQL: source, store and sink on the deployed `tbl_save_image` / `tbl_create_image` schema."""
 
     name = "postgres"
@@ -161,39 +149,6 @@ class PostgresAdapter(Adapter):
         except psycopg2.Error as exc:
             raise self._failed(exc, "likes_table") from None
 
-    # -- watching (devface watch) -------------------------------------------------------------------
-
-    def listen(self):
-        """A new autocommit connection LISTENing on the likes channel (the caller polls and closes it)."""
-        connection = self._connect()
-        try:
-            connection.autocommit = True
-            with connection.cursor() as cursor:
-                cursor.execute(sql.SQL("LISTEN {}").format(sql.Identifier(LIKES_CHANNEL)))
-        except psycopg2.Error as exc:
-            connection.close()
-            raise self._failed(exc, "likes_table") from None
-        return connection
-
-    def latest_like_ids(self) -> dict[str, int]:
-        """Each user's newest like id: what a catch-up scan compares with what was already trained."""
-        query = sql.SQL("SELECT {user}, max({id}) FROM {table} GROUP BY 1").format(
-            user=self._column("likes_user_column"), id=self._column("likes_id_column"),
-            table=self._table("likes_table"))
-        with self._transaction("likes_table") as cursor:
-            cursor.execute(query)
-            return {user_id: last for user_id, last in cursor.fetchall() if user_id is not None}
-
-    def likes_after(self, user_id: str, after_id: int) -> tuple[int, int]:
-        """(how many likes the user has with id > after_id, the newest id): the likes a job would add."""
-        query = sql.SQL("SELECT count(*), coalesce(max({id}), %s) FROM {table} WHERE {user} = %s AND {id} > %s").format(
-            id=self._column("likes_id_column"), table=self._table("likes_table"),
-            user=self._column("likes_user_column"))
-        with self._transaction("likes_table") as cursor:
-            cursor.execute(query, (after_id, user_id, after_id))
-            count, newest = cursor.fetchone()
-            return int(count), int(newest)
-
     # -- store -----------------------------------------------------------------------------------
 
     def add(self, user_id: str, data: bytes, name: str) -> str:
@@ -268,44 +223,6 @@ class PostgresAdapter(Adapter):
             cursor.execute(query, params)
             row = cursor.fetchone()
         return row[0] if row else None
-
-    # -- schema ----------------------------------------------------------------------------------
-
-    def init_schema(self, with_trigger: bool = False) -> list[str]:
-        """Create both tables (and the likes index) if missing; never drops or alters. Returns what exists.
-
-        `with_trigger` also adds (or replaces, so running it twice is harmless) a trigger that sends
-        `pg_notify('devface_likes', user_id)` for each inserted like, which `devface watch` listens for.
-        """
-        statements = [self._ddl(LIKES_DDL), self._ddl(LIKES_INDEX_DDL), self._ddl(FACES_DDL, faces=True)]
-        if with_trigger:
-            statements += self._trigger_ddl()
-        with self._transaction("likes_table") as cursor:
-            for statement in statements:
-                cursor.execute(statement)
-        created = [self._qualified_name("likes_table"), self._qualified_name("faces_table")]
-        return created + ([f"trigger {self._trigger_name()} ({LIKES_CHANNEL})"] if with_trigger else [])
-
-    def _trigger_name(self) -> str:
-        return f"{self.names['likes_table']}_devface_notify"[:63]
-
-    def _trigger_ddl(self) -> list[sql.Composed]:
-        name = self._trigger_name()
-        function = sql.Identifier(self.schema, name) if self.schema else sql.Identifier(name)
-        return [
-            sql.SQL(NOTIFY_FUNCTION_DDL).format(function=function, channel=sql.Literal(LIKES_CHANNEL),
-                                                user=self._column("likes_user_column")),
-            sql.SQL(NOTIFY_TRIGGER_DDL).format(trigger=sql.Identifier(name), table=self._table("likes_table"),
-                                               function=function),
-        ]
-
-    def _ddl(self, template: str, faces: bool = False) -> sql.Composed:
-        prefix = "faces" if faces else "likes"
-        return sql.SQL(template).format(
-            table=self._table(f"{prefix}_table"), user=self._column(f"{prefix}_user_column"),
-            image=self._column(f"{prefix}_image_column"),
-            id=self._column("likes_id_column") if not faces else sql.SQL(""),
-            index=sql.Identifier(f"{self.names['likes_table']}_user_id_idx"[:63]))
 
 
 def _as_data_url(data: bytes, name: str) -> str:

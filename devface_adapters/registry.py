@@ -77,14 +77,15 @@ class AdapterRegistry:
 
     def resolve(self, spec: str, options: Mapping[str, str] | None = None, role: str | None = None) -> Adapter:
         """The adapter instance a spec string names, checked to support `role` (source, sink or store)."""
-        cls, argument = self._lookup(spec)
+        cls, argument = self.lookup(spec)
         if role is not None and role not in cls.capabilities():
             can = ", ".join(cls.capabilities())
             raise ConfigError(f"{cls.name!r} cannot be used as a {role} (it can be: {can})")
         _check_options(cls, options or {})
         return cls.from_spec(argument, dict(options or {}))
 
-    def _lookup(self, spec: str) -> tuple[type[Adapter], str | None]:
+    def lookup(self, spec: str) -> tuple[type[Adapter], str | None]:
+        """(adapter class, argument) for a spec string, without building the adapter; ConfigError if unknown."""
         spec = spec.strip()
         if "://" in spec:
             scheme = spec.split("://", 1)[0].lower()

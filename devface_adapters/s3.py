@@ -16,8 +16,7 @@ import boto3
 import botocore.config
 import botocore.exceptions
 
-from devface_adapters.base import Adapter, positive_int
-from devface_adapters.filesystem import devface_version
+from devface_adapters.base import Adapter, devface_version, positive_int
 from devface_adapters.hookspecs import hookimpl
 from devface_core.errors import AdapterError, ConfigError
 from devface_core.types import PublishedImage, SourceImage

@@ -10,6 +10,7 @@ running would be handed to a second worker too.
 
 from __future__ import annotations
 
+import functools
 import os
 
 from celery import Celery
@@ -62,7 +63,17 @@ def train_user(task, user_id: str, source_spec: str, sink_spec: str, config: dic
     return {**report.to_dict(), "worker": task.request.hostname}
 
 
-app = make_app()
+@functools.cache
+def get_app() -> Celery:
+    """The process's Celery app, built on first use (importing this module connects to nothing)."""
+    return make_app()
+
+
+def __getattr__(name: str):
+    # `celery -A devface_adapters.tasks` looks up the module's `app`: built then, not at import.
+    if name == "app":
+        return get_app()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class CeleryQueue:
@@ -75,7 +86,7 @@ class CeleryQueue:
 
     def submit(self, user_id: str) -> None:
         """Send the user's job to the broker."""
-        self._results[user_id] = app.send_task(TASK_NAME, args=[user_id, *self._arguments])
+        self._results[user_id] = get_app().send_task(TASK_NAME, args=[user_id, *self._arguments])
 
     def busy(self, user_id: str) -> bool:
         """Whether the user's last job has neither succeeded nor failed yet."""

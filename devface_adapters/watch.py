@@ -11,7 +11,6 @@ user is still queued or running: likes that arrive meanwhile wait for the next j
 from __future__ import annotations
 
 import logging
-import select
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -19,7 +18,6 @@ from concurrent.futures import wait as futures_wait
 from typing import Callable, Protocol
 
 import attrs
-import psycopg2
 
 from devface_core.errors import DevfaceError
 
@@ -46,14 +44,27 @@ class JobQueue(Protocol):
         """Whether a job for the user is still queued or running."""
 
 
+class LikesListener(Protocol):
+    """A live subscription to new likes."""
+
+    def wait(self, timeout: float) -> list[str]:
+        """The user ids of likes notified within `timeout` s; DevfaceError when the subscription is lost."""
+
+    def close(self) -> None:
+        """End the subscription."""
+
+
 class LikesFeed(Protocol):
-    """What the watcher needs from a likes store (the postgres adapter provides it)."""
+    """What the watcher needs from a likes store (the postgres adapter provides it: pgwatch.py)."""
 
-    def listen(self): ...
+    def listen(self) -> LikesListener:
+        """Subscribe to new likes."""
 
-    def latest_like_ids(self) -> dict[str, int]: ...
+    def latest_like_ids(self) -> dict[str, int]:
+        """Each user's newest like id."""
 
-    def likes_after(self, user_id: str, after_id: int) -> tuple[int, int]: ...
+    def likes_after(self, user_id: str, after_id: int) -> tuple[int, int]:
+        """(count of the user's likes with id > after_id, the newest id)."""
 
 
 @attrs.frozen
@@ -75,7 +86,7 @@ class Watcher:
         self.pending: dict[str, float] = {}  # users with untrained likes → when their last like was seen
         self.submitted: list[SubmittedJob] = []
         self.notifications_received = 0
-        self._connection = None
+        self._listener = None
         self._next_scan = 0.0
         self._stop = threading.Event()
 
@@ -103,10 +114,10 @@ class Watcher:
         self._stop.set()
 
     def close(self) -> None:
-        """Close the LISTEN connection."""
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
+        """End the subscription to new likes."""
+        if self._listener is not None:
+            self._listener.close()
+            self._listener = None
 
     def step(self, timeout: float) -> None:
         """Wait up to `timeout` s for notifications, catch up if due, then submit the users that are ready."""
@@ -126,7 +137,7 @@ class Watcher:
 
     def _connect(self) -> bool:
         try:
-            self._connection = self.feed.listen()
+            self._listener = self.feed.listen()
             return True
         except DevfaceError as exc:
             logger.warning("cannot listen for likes (%s); retrying in %.0f s", exc, self.settings.reconnect_seconds)
@@ -134,18 +145,15 @@ class Watcher:
             return False
 
     def _receive(self, timeout: float) -> None:
-        if self._connection is None:
+        if self._listener is None:
             if not self._connect():
                 return
             self._next_scan = 0.0  # whatever was notified while disconnected is found by a scan now
         try:
-            if select.select([self._connection], [], [], timeout)[0]:
-                self._connection.poll()
-            while self._connection.notifies:
-                self._saw(self._connection.notifies.pop(0).payload)
-        except (psycopg2.OperationalError, psycopg2.InterfaceError) as exc:
-            logger.warning("lost the LISTEN connection (%s); reconnecting and catching up",
-                           str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
+            for user_id in self._listener.wait(timeout):
+                self._saw(user_id)
+        except DevfaceError as exc:
+            logger.warning("lost the LISTEN connection (%s); reconnecting and catching up", exc)
             self.close()
 
     def _saw(self, user_id: str) -> None:

@@ -11,7 +11,7 @@ import tensorflow as tf
 
 from devface_core.gan.augment import AdaptiveAugment
 from devface_core.gan.growth import GrowthPoint, growth_point, growth_sides
-from devface_core.gan.models import FadeIn
+from devface_core.gan.layers import FadeIn
 from devface_core.gan.recipe import TrainingPlan
 from devface_core.gan.sampling import Sampling
 from devface_core.gan.step import GanModels, TrainingStep, build_stage_models

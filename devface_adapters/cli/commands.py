@@ -1,0 +1,128 @@
+"""The everyday commands: `devface-run` (also `devface run`), `devface pretrain`, `plugins` and `seed`."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+
+import attrs
+import click
+
+from devface_adapters.cli.options import SPEC, run_options, training_options
+from devface_adapters.cli.reporting import ProgressBar, configure_logging, print_report, reports_errors
+from devface_adapters.quiet import native_stderr_silenced
+from devface_adapters.registry import get_registry, parse_options
+from devface_core import load_config, run_pipeline
+from devface_core.errors import ConfigError, InvalidImageError
+from devface_core.imaging import decode_image, image_bytes
+from devface_core.pipeline import run_pretraining
+
+logger = logging.getLogger("devface")
+
+
+def resolve(spec: str, option_pairs, role: str):
+    """The adapter for a spec string and its `key=value` options, checked for a role."""
+    return get_registry().resolve(spec, parse_options(option_pairs), role=role)
+
+
+@click.command(name="run")
+@run_options
+@reports_errors
+def run_command(source, sink, user_id, source_opt, sink_opt, config_file, as_json, verbose, **settings):
+    """Train a GAN on a user's liked faces and publish the generated face."""
+    configure_logging(verbose)
+    config = load_config(config_file, overrides=settings)
+    image_source = resolve(source, source_opt, "source")
+    image_sink = resolve(sink, sink_opt, "sink")
+    show_bar = sys.stderr.isatty() and not as_json
+    with native_stderr_silenced(enabled=verbose < 2), ProgressBar(config, show_bar) as progress:
+        report = run_pipeline(image_source, image_sink, user_id, config, progress=progress)
+    print_report(report, as_json)
+
+
+@click.group()
+def main():
+    """devface: turn the faces a person liked into a new face that shows their taste."""
+
+
+main.add_command(run_command)
+
+
+@main.command()
+@click.option("--source", required=True, type=SPEC, help="Where every user's liked images are (spec string).")
+@click.option("--source-opt", multiple=True, metavar="KEY=VALUE", help="Option for the source.")
+@click.option("--out", required=True, type=click.Path(file_okay=False), help="Folder to write the base model to.")
+@click.option("--user", "user_ids", multiple=True, help="A user to include (repeat); default: every user.")
+@training_options
+@reports_errors
+def pretrain(source, source_opt, out, user_ids, config_file, as_json, verbose, **settings):
+    """Train a shared base model on every user's likes; fine-tune from it with `--init-from`."""
+    configure_logging(verbose)
+    config = load_config(config_file, overrides=settings, pretraining=True)
+    image_source = resolve(source, source_opt, "source")
+    if not user_ids:
+        list_users = getattr(image_source, "users", None)
+        if list_users is None:
+            raise ConfigError(f"pretrain: {source} cannot list its users; name them with --user")
+        user_ids = list_users()
+    show_bar = sys.stderr.isatty() and not as_json
+    with native_stderr_silenced(enabled=verbose < 2), ProgressBar(config, show_bar) as progress:
+        report = run_pretraining(image_source, user_ids, config, out, progress=progress)
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), indent=2))
+    else:
+        click.echo(f"base model of {len(report.users)} users ({report.images_used} images, {report.steps} steps) "
+                   f"in {report.base}")
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@reports_errors
+def plugins(as_json):
+    """List every registered adapter, what it can do, and which package provides it."""
+    infos = get_registry().info()
+    if as_json:
+        click.echo(json.dumps([attrs.asdict(info) for info in infos]))
+        return
+    for info in infos:
+        roles = ",".join(info.capabilities)
+        schemes = ",".join(f"{s}://" for s in info.schemes) or "-"
+        click.echo(f"{info.name:<10} {roles:<18} {schemes:<24} {info.provider:<16} {info.summary}")
+
+
+@main.command()
+@click.option("--from", "source", required=True, type=SPEC, help="Where the images are (spec string).")
+@click.option("--to", "store", required=True, type=SPEC, help="The store to add them to (spec string).")
+@click.option("--user", "user_id", required=True, help="The user who liked them.")
+@click.option("--from-opt", multiple=True, metavar="KEY=VALUE")
+@click.option("--to-opt", multiple=True, metavar="KEY=VALUE")
+@click.option("--skip-invalid", is_flag=True, help="Store the good images even if some are not images.")
+@reports_errors
+def seed(source, store, user_id, from_opt, to_opt, skip_invalid):
+    """Add a user's liked images from one place to a store (all checked first; nothing partial)."""
+    image_source = resolve(source, from_opt, "source")
+    image_store = resolve(store, to_opt, "store")
+    checked, invalid = _checked_images(image_source, user_id)
+    for error in invalid:
+        click.echo(f"skipped {error}", err=True)
+    if invalid and not skip_invalid:
+        raise InvalidImageError(invalid[0].key, f"{invalid[0].reason} ({len(invalid)} invalid; nothing stored)")
+    add_many = getattr(image_store, "add_many", None)
+    keys = add_many(user_id, checked) if add_many else [image_store.add(user_id, d, n) for n, d in checked]
+    click.echo(f"stored {len(keys)} images for {user_id} in {image_store.describe()}")
+
+
+def _checked_images(image_source, user_id):
+    """Every source image decoded once to prove it is an image: ([(name, bytes)], [InvalidImageError])."""
+    good, bad = [], []
+    for liked in image_source.iter_images(user_id):
+        try:
+            encoded = image_bytes(liked.data, liked.key)
+            decode_image(encoded, liked.key)
+            good.append((liked.key.rsplit("/", 1)[-1], encoded))
+        except InvalidImageError as exc:
+            bad.append(exc)
+    return good, bad
+
+

@@ -1,0 +1,85 @@
+"""The command line's options: adapter spec strings, and the training settings generated from `Config`'s
+own declarations (type, choices, help and default), so no setting is declared twice."""
+
+from __future__ import annotations
+
+import functools
+
+import attrs
+import click
+
+from devface_adapters.registry import get_registry
+from devface_core.config import FIELDS
+from devface_core.errors import DevfaceError
+
+
+class AdapterSpec(click.ParamType):
+    """A spec string (`memory`, `dir:PATH`, `s3://bucket/prefix`) whose adapter name must be registered."""
+
+    name = "spec"
+
+    def convert(self, value, param, ctx):
+        """The spec as given, once the registry knows its adapter."""
+        try:
+            get_registry().lookup(value)
+        except DevfaceError as exc:
+            self.fail(str(exc), param, ctx)
+        return value
+
+
+SPEC = AdapterSpec()
+
+
+def _apply(options, command):
+    return functools.reduce(lambda cmd, option: option(cmd), reversed(options), command)
+
+
+def _help(field: attrs.Attribute) -> str:
+    """The setting's help with its default (settings on 'auto' explain their default in the help)."""
+    default = field.default
+    if default is None or field.metadata["kind"] in ("flag",):
+        return field.metadata["help"]
+    if isinstance(default, bool):
+        default = "on" if default else "off"
+    return f"{field.metadata['help']} [default: {default}]"
+
+
+def setting_option(field: attrs.Attribute):
+    """A click option for one Config setting; None when not given, so lower layers (env, file) apply."""
+    flag, kind = "--" + field.name.replace("_", "-"), field.metadata["kind"]
+    if kind == "switch":
+        return click.option(f"{flag}/--no-{flag[2:]}", field.name, default=None, help=_help(field))
+    if kind == "flag":
+        return click.option(flag, field.name, is_flag=True, default=None, help=_help(field))
+    types = {"int": int, "float": float, "text": str, "choice": click.Choice(field.metadata["choices"]),
+             "folder": click.Path(file_okay=False), "file": click.Path(dir_okay=False)}
+    return click.option(flag, field.name, type=types[kind], help=_help(field))
+
+
+def settings_options(group: str):
+    """Options for every setting whose declaration names this CLI group (`train` or `run`)."""
+    return [setting_option(field) for field in FIELDS if field.metadata["cli"] == group]
+
+
+def training_options(command):
+    """The settings options shared by `run`, `pretrain` and `watch`."""
+    options = [
+        click.option("--config", "config_file", type=click.Path(dir_okay=False), help="TOML or YAML settings."),
+        *settings_options("train"),
+        click.option("--json", "as_json", is_flag=True, help="Print the report as JSON on stdout."),
+        click.option("-v", "--verbose", count=True, help="More logging (-vv for debug)."),
+    ]
+    return _apply(options, command)
+
+
+def run_options(command):
+    """The options of `devface-run` / `devface run`."""
+    options = [
+        click.option("--source", required=True, type=SPEC, help="Where liked images come from (spec string)."),
+        click.option("--sink", required=True, type=SPEC, help="Where the face goes (spec string)."),
+        click.option("--user", "user_id", required=True, help="The user whose likes to train on."),
+        click.option("--source-opt", multiple=True, metavar="KEY=VALUE", help="Option for the source."),
+        click.option("--sink-opt", multiple=True, metavar="KEY=VALUE", help="Option for the sink."),
+        *settings_options("run"),
+    ]
+    return _apply(options, training_options(command))

@@ -1,0 +1,103 @@
+"""What the command line shows: one-line errors with exit codes, logging, the progress bar, reports."""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import sys
+
+import click
+
+from devface_core import Config, DevfaceError, RunReport
+
+logger = logging.getLogger("devface")
+
+
+def reports_errors(command):
+    """Turn DevfaceError (and any crash) into one stderr line and the class's exit code."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except DevfaceError as exc:
+            _fail(str(exc), exc.exit_code)
+        except KeyboardInterrupt:
+            _fail("interrupted", 130)
+        except Exception as exc:  # the CLI promises one line, never a traceback
+            logger.debug("unexpected error", exc_info=True)
+            _fail(f"internal error: {type(exc).__name__}: {exc} (run with -v for details)", 1)
+
+    return wrapper
+
+
+def _fail(message: str, code: int):
+    click.echo(f"devface: error: {message}", err=True)
+    sys.exit(code)
+
+
+class _CurrentStderr(logging.StreamHandler):
+    """A handler that writes to whatever sys.stderr is at the time of each record."""
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value):
+        pass
+
+
+def configure_logging(verbose: int) -> None:
+    level = logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING
+    handler = _CurrentStderr()
+    handler.setLevel(level)  # libraries that set their own logger levels (werkzeug, botocore) stay quiet
+    handler.setFormatter(logging.Formatter("devface: %(levelname)s: %(message)s"))
+    logging.basicConfig(level=level, handlers=[handler], force=True)
+    logging.getLogger("tensorflow").setLevel(max(level, logging.WARNING))  # its INFO is checkpoint chatter
+
+
+class ProgressBar:
+    """A click progress bar over steps (or epochs without a step limit) with losses and ETA on a terminal."""
+
+    def __init__(self, config: Config, enabled: bool):
+        self._by_steps = bool(config.max_steps)
+        length = config.max_steps or config.epochs
+        self._bar = click.progressbar(length=length, label="training", file=sys.stderr,
+                                      show_eta=True, item_show_func=self._describe) if enabled else None
+        self._latest = None
+
+    def __enter__(self):
+        if self._bar is None:
+            return None
+        self._bar.__enter__()
+        return self._advance
+
+    def __exit__(self, *exc_info):
+        if self._bar is not None:
+            self._bar.__exit__(*exc_info)
+
+    def _advance(self, tick) -> None:
+        done_before = self._latest.step if self._latest is not None else 0
+        self._latest = tick
+        self._bar.update(tick.step - done_before if self._by_steps else 1, tick)
+
+    @staticmethod
+    def _describe(tick) -> str | None:
+        if tick is None:
+            return None
+        losses = " ".join(f"{name}={value:.3f}" for name, value in tick.losses.items())
+        return f"step {tick.step} epoch {tick.epoch} {losses}"
+
+
+def print_report(report: RunReport, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), indent=2, default=str))
+        return
+    for skipped in report.skipped:
+        click.echo(f"skipped {skipped.key}: {skipped.reason}", err=True)
+    click.echo(
+        f"published {report.user_id}'s face (epoch {report.snapshot_epoch}, {report.steps} steps, "
+        f"{report.images_used} images, {len(report.skipped)} skipped) to {report.published_uri}"
+    )

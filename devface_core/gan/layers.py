@@ -1,0 +1,50 @@
+"""The custom Keras layers of the `fast` architecture and progressive growing."""
+
+from __future__ import annotations
+
+import keras
+from keras import layers
+
+
+@keras.saving.register_keras_serializable(package="devface")
+class GatedLinearUnit(layers.Layer):
+    """GLU: the first half of the channels, gated by the sigmoid of the second half."""
+
+    def call(self, inputs):
+        value, gate = keras.ops.split(inputs, 2, axis=-1)
+        return value * keras.ops.sigmoid(gate)
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], input_shape[-1] // 2)
+
+
+@keras.saving.register_keras_serializable(package="devface")
+class FadeIn(layers.Layer):
+    """(old, new) → old + alpha·(new − old): a just-added block takes over smoothly as alpha goes 0 → 1."""
+
+    def build(self, input_shape):
+        self.alpha = self.add_weight(shape=(), initializer="zeros", trainable=False, name="alpha")
+
+    def call(self, inputs):
+        old, new = inputs
+        return old + keras.ops.cast(self.alpha, new.dtype) * (new - old)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape[1]
+
+
+@keras.saving.register_keras_serializable(package="devface")
+class MinibatchStddev(layers.Layer):
+    """Appends one constant channel: the batch's standard deviation per feature, averaged (ProGAN).
+
+    A discriminator that sees one image at a time cannot tell a batch of near-identical samples from a
+    batch of different likes; with this channel, a generator that draws one face for every noise loses."""
+
+    def call(self, inputs):
+        features = keras.ops.cast(inputs, "float32")  # the variance of bfloat16 features is too coarse
+        spread = keras.ops.mean(keras.ops.sqrt(keras.ops.var(features, axis=0) + 1e-8))
+        channel = keras.ops.ones_like(inputs[..., :1]) * keras.ops.cast(spread, inputs.dtype)
+        return keras.ops.concatenate([inputs, channel], axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], input_shape[-1] + 1)
