@@ -38,6 +38,11 @@ ProgressCallback = Callable[[Progress], None]
 GROWTH_CHECK_STEPS = 25
 
 
+def _current_model(name: str, doc: str) -> property:
+    """A read-only attribute for one of the current stage's models."""
+    return property(lambda trainer: getattr(trainer.models, name), doc=doc)
+
+
 class Trainer:
     """A GAN for one user: build from a Config (or a TrainingPlan), `train()` on uint8 images, receive Snapshots."""
 
@@ -48,8 +53,8 @@ class Trainer:
         self.augment = AdaptiveAugment(config.augment, config.ada_target, config.batch_size)
         self._rng = tf.random.Generator.from_seed(config.seed)
         self._standing_noise = tf.random.stateless_normal([STANDING_SAMPLES, config.z_dim], seed=(config.seed, 1))
-        self.stages = Stages(self.plan, self._rng, self.augment, distribution_strategy(self.plan),
-                             self._standing_noise)
+        self.strategy = distribution_strategy(self.plan)  # None on one device
+        self.stages = Stages(self.plan, self._rng, self.augment, self.strategy, self._standing_noise)
         # A base was trained to full size already: fine-tuning it does not grow again.
         self._stage: Stage = self.stages.build(self.stages.last if self.plan.fine_tuning else 0)
         if self.plan.fine_tuning:
@@ -69,25 +74,10 @@ class Trainer:
         """The current stage's models and optimizers (step.GanModels)."""
         return self._stage.models
 
-    @property
-    def generator(self) -> keras.Model:
-        """The raw generator of the current stage."""
-        return self.models.generator
-
-    @property
-    def discriminator(self) -> keras.Model:
-        """The discriminator of the current stage."""
-        return self.models.discriminator
-
-    @property
-    def ema_generator(self) -> keras.Model | None:
-        """The generator's weight average, or None when `ema` is 0."""
-        return self.models.average
-
-    @property
-    def sampler(self) -> keras.Model:
-        """What snapshots and the published face come from: the weight average when there is one."""
-        return self.models.sampler
+    generator = _current_model("generator", "The raw generator of the current stage.")
+    discriminator = _current_model("discriminator", "The discriminator of the current stage.")
+    ema_generator = _current_model("average", "The generator's weight average, or None when `ema` is 0.")
+    sampler = _current_model("sampler", "What snapshots and the published face come from (the average if any).")
 
     @property
     def augment_probability(self) -> tf.Variable:

@@ -47,7 +47,7 @@ def main() -> None:
         change = max(float(np.max(np.abs(a - b))) for a, b in
                      zip(single.generator.get_weights(), Trainer(config).generator.get_weights()))
         sample_gap = int(np.max(np.abs(single.generate(4).astype(int) - mirrored.generate(4).astype(int))))
-        results[variant] = {"replicas": mirrored._strategy.num_replicas_in_sync, "weight_gap": weight_gap,
+        results[variant] = {"replicas": mirrored.strategy.num_replicas_in_sync, "weight_gap": weight_gap,
                                  "weight_change": change, "sample_gap": sample_gap, "steps": mirrored.steps_done}
     print(json.dumps(results))
 
