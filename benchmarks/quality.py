@@ -20,6 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import functools
+
 import numpy as np
 
 import common
@@ -108,15 +110,35 @@ def base_alone(name: str, faces: np.ndarray, sheets: Path, base: Path, seed: int
     return measured(trainer, faces, [trainer.snapshot(0)], sheets / f"base_alone_{_slug(name)}") | {"steps": 0, "wall": 0.0}
 
 
+@functools.cache
+def face_judges():
+    """The outside judges (benchmarks/judges.py), loaded once."""
+    import judges
+
+    return judges.FaceJudges()
+
+
+def judged(samples: np.ndarray, faces: np.ndarray) -> dict:
+    """The outside judges' figures for samples of the user's `faces`, KID against the reference real faces."""
+    import judges
+
+    return judges.judge(face_judges(), samples, faces, MEASURING["reference"])
+
+
+# Set by main(): the real faces KID is measured against, and samples judged per row (fewer with --quick).
+MEASURING: dict = {"samples": 32}
+
+
 def measured(trainer, faces: np.ndarray, snapshots: list, sheet: Path) -> dict:
-    """SWD, diversity and nearest liked face of 32 samples of the trainer's sampling generator; the
-    contact sheet of `snapshots` written as `sheet`.png."""
+    """SWD, diversity, nearest liked face and the outside judges' figures of 32 samples of the trainer's
+    sampling generator; the contact sheet of `snapshots` written as `sheet`.png."""
     from devface_core import quality
     from devface_core.contact_sheet import write_contact_sheet
     from devface_core.gan.flops import model_macs
 
-    samples = trainer.generate(32)
-    return {"swd": float(np.mean(quality.swd(samples, faces))), "diversity": quality.diversity(samples),
+    samples = trainer.generate(MEASURING["samples"])
+    return {"judges": judged(samples, faces),
+            "swd": float(np.mean(quality.swd(samples, faces))), "diversity": quality.diversity(samples),
             "nearest": float(quality.nearest_distances(samples, faces).min()),
             "gmac": (model_macs(trainer.generator) / 1e9, model_macs(trainer.discriminator) / 1e9),
             "sheet": write_contact_sheet(sheet.parent, sheet.name, snapshots)}
@@ -154,15 +176,8 @@ def main() -> None:
     base_faces, user_faces = faces[:40], faces[40:]
     # The baselines, measured here: other real faces against the user's, and the user's own variety.
     real = {"swd": float(np.mean(quality.swd(base_faces, user_faces))), "diversity": quality.diversity(user_faces)}
-    print(common.machine_line())
-    print(f"user: {len(user_faces)} liked faces at {size}², {seconds:.0f} s of training per row; base: "
-          f"{len(base_faces)} other faces. User's own set: diversity {real['diversity']:.3f}; "
-          f"SWD of the {len(base_faces)} base faces against it {real['swd']:.1f}; "
-          f"near-copy limit {quality.near_copy_limit(user_faces):.3f}")
-    print("×real: SWD over the base faces' SWD (below 1: nearer the user's faces than other real faces are); "
-          "diversity over the user's own (above 1: samples more alike than the likes). GMAC per image, G and D.")
-    print(f"{'recipe':<36} {'steps':>6} {'wall s':>7} {'SWD':>7} {'×real':>6} {'diversity':>10} {'×real':>6} "
-          f"{'nearest':>8} {'G GMAC':>7} {'D GMAC':>7}  contact sheet")
+    MEASURING.update(reference=base_faces[:20], samples=8 if args.quick else 32)
+    print_header(size, seconds, base_faces, user_faces, real)
     chosen = args.only.split(",") if args.only else [name for name in RECIPES if name not in BASE_ONLY]
     fine_tuned = [name for name in args.fine_tune.split(",") if name] if pretrain_seconds > 0 else []
     unknown = set(chosen + fine_tuned) - set(RECIPES)
@@ -181,6 +196,24 @@ def main() -> None:
         _print_row(f"{name} {origin}", train_recipe(name, user_faces, seconds, sheets, base, args.seed), real)
 
 
+def print_header(size: int, seconds: float, base_faces: np.ndarray, user_faces: np.ndarray, real: dict) -> None:
+    """The machine, the data, the real faces' figures and the column names."""
+    from devface_core import quality
+
+    print(common.machine_line())
+    print(f"user: {len(user_faces)} liked faces at {size}², {seconds:.0f} s of training per row; base: "
+          f"{len(base_faces)} other faces. User's own set: diversity {real['diversity']:.3f}; "
+          f"SWD of the {len(base_faces)} base faces against it {real['swd']:.1f}; "
+          f"near-copy limit {quality.near_copy_limit(user_faces):.3f}")
+    print("×real: SWD over the base faces' SWD (below 1: nearer the user's faces than other real faces are); "
+          "diversity over the user's own (above 1: samples more alike than the likes). GMAC per image, G and D.")
+    print("Judges (benchmarks/judges.py): MTCNN ≥ 0.99, KID×1000 of dlib descriptors against base faces 00–19, "
+          "identity diversity over the likes', distance to the likes' mean descriptor. Real faces 20–39: "
+          + _judge_columns(judged(base_faces[20:], user_faces)))
+    print(f"{'recipe':<36} {'steps':>6} {'wall s':>7} {'SWD':>7} {'×real':>6} {'diversity':>10} {'×real':>6} "
+          f"{'nearest':>8} {'G GMAC':>7} {'D GMAC':>7} {'MTCNN':>6} {'KID':>6} {'idiv':>5} {'→likes':>6}  contact sheet")
+
+
 def _slug(label: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "_", label).strip("_")
 
@@ -188,7 +221,12 @@ def _slug(label: str) -> str:
 def _print_row(label: str, row: dict, real: dict) -> None:
     print(f"{label:<36} {row['steps']:>6} {row['wall']:>7.0f} {row['swd']:>7.1f} {row['swd'] / real['swd']:>5.2f}× "
           f"{row['diversity']:>10.3f} {row['diversity'] / real['diversity']:>5.2f}× {row['nearest']:>8.3f} "
-          f"{row['gmac'][0]:>7.3f} {row['gmac'][1]:>7.3f}  {row['sheet']}")
+          f"{row['gmac'][0]:>7.3f} {row['gmac'][1]:>7.3f} {_judge_columns(row['judges'])}  {row['sheet']}")
+
+
+def _judge_columns(figures: dict) -> str:
+    return (f"{figures['mtcnn_99']:>6.0%} {figures['kid_x1000']:>6.2f} {figures['diversity_x_likes']:>5.2f} "
+            f"{figures['to_likes_mean']:>6.3f}")
 
 
 if __name__ == "__main__":

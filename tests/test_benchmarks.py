@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import service_unavailable
+
 BENCHMARKS = Path(__file__).parents[1] / "benchmarks"
 
 pytestmark = pytest.mark.long  # minutes of training: scheduled first
@@ -69,3 +71,17 @@ def test_selection_compares_the_rules_on_the_same_runs():
     rows = [line.split() for line in lines[-16:]]
     assert [row[:4] for row in rows] == [[seed, k, *rule] for seed in ("0", "1") for k in ("4", "16") for rule in rules]
     assert [row[6] for row in rows[::4]] == ["1.000×"] * 4  # the baseline row of each seed and k
+
+
+def test_taste_judges_every_recipe_for_each_user():
+    if not any((BENCHMARKS.parents[1] / "shared" / "data" / "frontend_faces").glob("*.png")):
+        service_unavailable("the taste benchmark needs ../shared/data/frontend_faces")
+    lines = run_quick("taste.py")
+    rows = [line for line in lines if "[user" in line]
+    labels = [row.split(" [")[0] for row in rows]
+    assert labels == [label for label in ("real faces (the crowd)", "the user's own likes", "base, untouched",
+                                          "default fine-tune from the base", "default from scratch")
+                      for _ in range(2)]
+    own_likes_taste = [row.split()[-2] for row in rows if row.startswith("the user's own likes")]
+    assert own_likes_taste == ["100%", "100%"]
+    assert lines[-1].startswith("contact sheets")

@@ -1,0 +1,98 @@
+"""The taste benchmark: do users who like different faces get different faces?
+
+Run: python benchmarks/taste.py [--users 2] [--pretrain-steps 3000 | --base DIR] [--finetune-steps 500]
+     [--scratch-steps 1500] [--samples 64] [--sheets DIR] [--quick]
+From ../shared/data/frontend_faces (100 varied faces), dlib's face descriptors are split into --users
+clusters (k-means); each user likes the 10 faces nearest one cluster's centre. Of the faces no user
+liked, every third (up to 30) is held out as the real reference (KID); the rest are the crowd a base
+is pretrained on.
+Rows: the crowd itself (real faces, the floor), each user's likes (taste ~100 %), the base's own samples,
+each user's default fine-tune from it, and (with --scratch-steps) each user trained from scratch. Taste
+accuracy: the share of a user's faces nearer their own likes' descriptor centroid than any other user's
+(chance 1/users). Needs the bench extra: pip install -e '.[bench]'.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+import common
+import judge_metrics
+import judges as judging
+import taste_setup
+
+LIKES_EACH = 10
+REFERENCE_FACES = 30
+
+
+def parse_arguments() -> argparse.Namespace:
+    """The benchmark's command line."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=2, help="users (clusters of taste)")
+    parser.add_argument("--pretrain-steps", type=int, default=0, help="base length (0: devface pretrain's default)")
+    parser.add_argument("--base", type=Path, help="judge this base instead of pretraining one")
+    parser.add_argument("--finetune-steps", type=int, default=0, help="fine-tune length (0: the default)")
+    parser.add_argument("--scratch-steps", type=int, default=0, help="also train each user from scratch this long")
+    parser.add_argument("--samples", type=int, default=64, help="faces generated per user and recipe")
+    parser.add_argument("--image-size", type=int, default=64)
+    parser.add_argument("--sheets", type=Path, help="folder for contact sheets (default: a temporary one)")
+    parser.add_argument("--thumbnails", type=Path, help="also write one PNG: a row of faces per recipe and user")
+    parser.add_argument("--quick", action="store_true", help="tiny runs at 32²: proves the benchmark runs")
+    args = parser.parse_args()
+    if args.quick:
+        args.pretrain_steps, args.finetune_steps, args.scratch_steps = 20, 5, 5
+        args.samples, args.image_size = 8, 32
+    return args
+
+
+def print_rows(label: str, samples: dict[str, np.ndarray], setup, judges, seconds: float | None = None) -> None:
+    """Judge each user's samples and print one row per user with the recipe's taste accuracy."""
+    described = {user: judges.descriptors(images) for user, images in samples.items()}
+    liked = {user: judges.descriptors(images) for user, images in setup.likes.items()}
+    taste = judge_metrics.taste_accuracy(described, liked)
+    for user, images in samples.items():
+        figures = judging.judge(judges, images, setup.likes[user], setup.reference)
+        wall = f"{seconds:>7.0f}" if seconds is not None else f"{'—':>7}"
+        print(f"{judging.row(f'{label} [{user}]', figures)} {taste[user]:>6.0%} {wall}")
+
+
+def main() -> None:
+    """Build the users, train each recipe, judge every set and print the table."""
+    args = parse_arguments()
+    sheets = args.sheets or Path(tempfile.mkdtemp(prefix="devface-taste-"))
+    judges = judging.FaceJudges()
+    setup = taste_setup.build(judges, args.image_size, args.users, LIKES_EACH, REFERENCE_FACES)
+    print(common.machine_line())
+    print(f"{args.users} users × {LIKES_EACH} likes from {taste_setup.FRONTEND_FACES.name} at {args.image_size}²; "
+          f"crowd {len(setup.crowd)} faces (the base's), reference {len(setup.reference)} held out; "
+          f"copy limit {judge_metrics.copy_limit(judges.descriptors(np.concatenate(list(setup.likes.values())))):.3f}")
+    print(f"{judging.HEADER} {'taste':>6} {'wall s':>7}")
+    print_rows("real faces (the crowd)", {user: setup.crowd for user in setup.likes}, setup, judges)
+    print_rows("the user's own likes", setup.likes, setup, judges)
+    started = time.perf_counter()
+    base = args.base or taste_setup.pretrain(setup.crowd, args.pretrain_steps, args.image_size, sheets / "base")
+    base_wall = time.perf_counter() - started if not args.base else None
+    base_samples = taste_setup.base_samples(base, args.samples)
+    print_rows("base, untouched", {user: base_samples for user in setup.likes}, setup, judges, base_wall)
+    tuned, wall = taste_setup.per_user(setup.likes, args.samples, args.finetune_steps, base)
+    print_rows("default fine-tune from the base", tuned, setup, judges, wall)
+    taste_setup.write_sheets(sheets / "finetune", setup.likes, tuned)
+    thumbnails = [(f"{user} likes", faces) for user, faces in setup.likes.items()] + [("base", base_samples)]
+    thumbnails += [(f"{user} fine-tune", faces) for user, faces in tuned.items()]
+    if args.scratch_steps or args.quick:
+        scratch, wall = taste_setup.per_user(setup.likes, args.samples, args.scratch_steps, None)
+        print_rows("default from scratch", scratch, setup, judges, wall)
+        taste_setup.write_sheets(sheets / "scratch", setup.likes, scratch)
+        thumbnails += [(f"{user} from scratch", faces) for user, faces in scratch.items()]
+    if args.thumbnails:
+        taste_setup.write_thumbnails(args.thumbnails, thumbnails)
+    print(f"contact sheets (each user's likes above their faces): {sheets}")
+
+
+if __name__ == "__main__":
+    main()

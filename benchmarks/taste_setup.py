@@ -1,0 +1,147 @@
+"""The taste benchmark's users and runs: front-end faces split into tastes by k-means on dlib descriptors,
+a base pretrained on the faces nobody liked, and each user's faces from a fine-tune or from scratch."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import attrs
+import numpy as np
+
+import common
+
+FRONTEND_FACES = common.ROOT.parent / "shared" / "data" / "frontend_faces"
+KMEANS_ROUNDS = 50
+
+
+@attrs.frozen
+class TasteSetup:
+    """Each user's liked faces, the crowd a base learns from, and the held-out real reference."""
+
+    likes: dict[str, np.ndarray]
+    crowd: np.ndarray
+    reference: np.ndarray
+
+
+def front_end_faces(size: int) -> np.ndarray:
+    """The front end's faces as (N, size, size, 3) uint8, fitted the way a run fits likes."""
+    from devface_core.imaging import decode_image, fit_image, to_array
+
+    files = sorted(FRONTEND_FACES.glob("*.png"))
+    if not files:
+        raise SystemExit(f"no faces in {FRONTEND_FACES}: the taste benchmark needs ../shared/data")
+    return np.stack([to_array(fit_image(decode_image(file.read_bytes(), file.name), size)) for file in files])
+
+
+def clusters(descriptors: np.ndarray, count: int) -> np.ndarray:
+    """k-means centres (farthest-point start from the first face, so the split is the same every run)."""
+    centres = [descriptors[0]]
+    while len(centres) < count:
+        distances = judge_distances(descriptors, np.stack(centres)).min(axis=1)
+        centres.append(descriptors[int(distances.argmax())])
+    centres = np.stack(centres)
+    for _ in range(KMEANS_ROUNDS):
+        nearest = judge_distances(descriptors, centres).argmin(axis=1)
+        centres = np.stack([descriptors[nearest == k].mean(axis=0) for k in range(count)])
+    return centres
+
+
+def judge_distances(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """Euclidean distances between rows."""
+    return np.linalg.norm(first[:, None, :] - second[None, :, :], axis=-1)
+
+
+def build(judges, size: int, users: int, likes_each: int, reference_count: int) -> TasteSetup:
+    """Users who each like the `likes_each` faces nearest one taste cluster's centre; the rest split into
+    a held-out reference (every third face, up to `reference_count`) and the crowd."""
+    faces = front_end_faces(size)
+    descriptors = judges.descriptors(faces)
+    distances = judge_distances(descriptors, clusters(descriptors, users))
+    nearest = distances.argmin(axis=1)
+    likes, taken = {}, set()
+    for k in range(users):
+        members = [index for index in np.argsort(distances[:, k]) if nearest[index] == k][:likes_each]
+        likes[f"user{k}"] = faces[members]
+        taken.update(members)
+    others = [index for index in range(len(faces)) if index not in taken]
+    reference = others[::3][:reference_count]
+    crowd = [index for index in others if index not in set(reference)]
+    return TasteSetup(likes, faces[crowd], faces[reference])
+
+
+def pretrain(crowd: np.ndarray, steps: int, size: int, folder: Path) -> Path:
+    """A base pretrained on the crowd by the product's own pretraining (its default length unless `steps`)."""
+    from devface_adapters.memory import MemoryAdapter
+    from devface_core.config import load_config
+    from devface_core.imaging import encode_png
+    from devface_core.pipeline import run_pretraining
+
+    store = MemoryAdapter(space=f"taste-crowd-{folder.name}")
+    for index, face in enumerate(crowd):
+        store.add("crowd", encode_png(face), f"{index}.png")
+    overrides = {"image_size": size, "max_steps": steps or None}
+    run_pretraining(store, ["crowd"], load_config(environ={}, overrides=overrides, pretraining=True), folder)
+    return folder
+
+
+def base_samples(base: Path, count: int) -> np.ndarray:
+    """The base's own samples, untouched by any user."""
+    from devface_core import Config
+    from devface_core.gan.trainer import Trainer
+
+    return Trainer(Config(init_from=str(base), image_size=_base_size(base))).generate(count)
+
+
+def _base_size(base: Path) -> int:
+    from devface_core.saved_settings import read_saved_settings
+
+    return int(read_saved_settings(base, "base")["image_size"])
+
+
+def per_user(likes: dict[str, np.ndarray], count: int, steps: int, base: Path | None):
+    """Each user's `count` faces after the default run (a fine-tune from `base`, or from scratch), and the
+    mean wall seconds of a user's training."""
+    from devface_core.config import load_config
+    from devface_core.gan.trainer import Trainer
+
+    samples, walls = {}, []
+    for user, faces in likes.items():
+        overrides = {"image_size": faces.shape[1], "init_from": str(base) if base else None}
+        overrides["finetune_steps" if base else "max_steps"] = steps or None
+        trainer = Trainer(load_config(environ={}, overrides=overrides))
+        started = time.perf_counter()
+        for _ in trainer.train(faces):
+            pass
+        walls.append(time.perf_counter() - started)
+        samples[user] = trainer.generate(count)
+    return samples, float(np.mean(walls))
+
+
+def write_sheets(folder: Path, likes: dict[str, np.ndarray], samples: dict[str, np.ndarray]) -> None:
+    """Per user, a contact sheet: their likes in the first row, their faces below."""
+    from devface_core.contact_sheet import write_contact_sheet
+    from devface_core.types import Snapshot
+
+    for user, faces in likes.items():
+        rows = [Snapshot(epoch=0, images=faces)]
+        rows += [Snapshot(epoch=1 + start // 16, images=samples[user][start:start + 16])
+                 for start in range(0, len(samples[user]), 16)]
+        write_contact_sheet(folder, user, rows)
+
+
+def write_thumbnails(path: Path, rows: list[tuple[str, np.ndarray]], per_row: int = 8, scale: int = 2) -> None:
+    """One PNG: a labelled row of `per_row` faces for each (label, faces), enlarged `scale`× (nearest)."""
+    from PIL import Image, ImageDraw
+
+    side, label_width, gap = rows[0][1].shape[1] * scale, 230, 2
+    sheet = Image.new("RGB", (label_width + per_row * (side + gap), len(rows) * (side + gap)), (24, 24, 24))
+    draw = ImageDraw.Draw(sheet)
+    for index, (label, faces) in enumerate(rows):
+        top = index * (side + gap)
+        draw.text((4, top + side // 2 - 6), label, fill=(230, 230, 230))
+        for column, face in enumerate(faces[:per_row]):
+            tile = Image.fromarray(face).resize((side, side), Image.Resampling.NEAREST)
+            sheet.paste(tile, (label_width + column * (side + gap), top))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sheet.save(path)

@@ -1,0 +1,70 @@
+"""The outside judges and their figures: KID, taste accuracy, and a face detector that refuses non-faces."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.conftest import service_unavailable
+
+sys.path.insert(0, str(Path(__file__).parents[2] / "benchmarks"))
+import judge_metrics  # noqa: E402
+
+FRONTEND_FACES = Path(__file__).parents[3] / "shared" / "data" / "frontend_faces"
+
+
+@pytest.fixture(scope="module")
+def judges():
+    """MTCNN and dlib's descriptor (the bench extra); missing is a failure in CI, a skip elsewhere."""
+    import judges as judging
+
+    try:
+        return judging.FaceJudges()
+    except ImportError as exc:
+        service_unavailable(f"the bench extra is not installed ({exc})")
+
+
+@pytest.fixture(scope="module")
+def taste(judges):
+    """The taste benchmark's two users built from the front-end faces at 64²."""
+    if not any(FRONTEND_FACES.glob("*.png")):
+        service_unavailable(f"no front-end faces in {FRONTEND_FACES}")
+    import taste_setup
+
+    return taste_setup.build(judges, 64, 2, 10, 30)
+
+
+def test_kid_of_a_set_against_itself_is_near_zero_and_grows_with_noise():
+    rng = np.random.default_rng(0)
+    real, other_draw = rng.normal(size=(1000, 128)), rng.normal(size=(1000, 128))
+    same = judge_metrics.kid(real, other_draw)
+    noisier = [judge_metrics.kid(real, other_draw + rng.normal(size=real.shape) * level) for level in (1.0, 2.0)]
+    assert abs(same) < 0.1 * noisier[0]
+    assert same < noisier[0] < noisier[1]
+
+
+def test_identity_copies_count_samples_within_the_copy_limit_of_a_like():
+    likes = np.eye(4)  # every like sqrt(2) from its nearest other
+    samples = np.stack([likes[0] + 0.01, likes.mean(axis=0)])  # a copy of like 0; a blend of all
+    assert judge_metrics.copy_limit(likes) == pytest.approx(0.5 * np.sqrt(2))
+    assert judge_metrics.identity_copies(samples, likes) == 1
+
+
+def test_the_detector_refuses_flat_and_noise_images_and_finds_real_faces(judges, taste):
+    flat = np.full((2, 64, 64, 3), 128, np.uint8)
+    noise = np.random.default_rng(1).integers(0, 256, (2, 64, 64, 3), dtype=np.uint8)
+    assert judges.face_confidence(np.concatenate([flat, noise])).max() < 0.5
+    assert (judges.face_confidence(taste.reference[:8]) >= 0.95).mean() >= 0.75
+
+
+def test_each_users_own_likes_score_over_90_percent_taste_and_random_real_faces_near_chance(judges, taste):
+    liked = {user: judges.descriptors(faces) for user, faces in taste.likes.items()}
+    assert min(judge_metrics.taste_accuracy(liked, liked).values()) >= 0.9
+    crowd = judges.descriptors(taste.reference)
+    random_real = judge_metrics.taste_accuracy({user: crowd for user in liked}, liked)
+    # Every face falls to exactly one user, so the mean is chance; neither user takes nearly all of them.
+    assert np.mean(list(random_real.values())) == pytest.approx(0.5)
+    assert max(random_real.values()) <= 0.8
