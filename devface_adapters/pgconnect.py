@@ -9,9 +9,9 @@ from pathlib import Path
 import psycopg2
 from psycopg2.extensions import parse_dsn
 
+from devface_adapters.secrets import mask_secrets, remember_secrets
+
 DSN_VARIABLES = ("DEVFACE_DATABASE_URL", "DATABASE_URL")
-_URL_PASSWORD = re.compile(r"(?P<head>[a-z][a-z0-9+.-]*://[^:/?#@]*:)(?P<secret>[^@/?#]*)(?P<tail>@)", re.I)
-_KEYWORD_PASSWORD = re.compile(r"(?P<head>\bpassword\s*=\s*)(?P<secret>'(?:[^'\\]|\\.)*'|\S+)", re.I)
 
 
 def find_dsn(environ=None, cwd: Path | None = None) -> str:
@@ -40,13 +40,14 @@ def _dotenv_dsn(path: Path) -> str | None:
 
 
 def mask_dsn(text: str) -> str:
-    """Any text with the password of a URL or keyword DSN inside it replaced by ***."""
-    text = _URL_PASSWORD.sub(lambda m: f"{m['head']}***{m['tail']}", text)
-    return _KEYWORD_PASSWORD.sub(lambda m: f"{m['head']}***", text)
+    """Any text with the password of a URL or keyword DSN inside it (or any remembered one) replaced by ***."""
+    return mask_secrets(text)
 
 
 def connection_target(dsn: str) -> str:
-    """`host:port/dbname` for messages (defaults filled from libpq's variables), no user secrets."""
+    """`host:port/dbname` for messages (defaults filled from libpq's variables), no user secrets (a password
+    with an unescaped '/' makes libpq read parts of it as the host or port: those parts are masked)."""
+    remember_secrets(dsn)
     try:
         parts = parse_dsn(dsn) if dsn else {}
     except psycopg2.ProgrammingError:
@@ -54,7 +55,7 @@ def connection_target(dsn: str) -> str:
     host = parts.get("host") or os.environ.get("PGHOST") or "localhost"
     port = parts.get("port") or os.environ.get("PGPORT") or "5432"
     database = parts.get("dbname") or os.environ.get("PGDATABASE") or parts.get("user") or "postgres"
-    return f"{host}:{port}/{database}"
+    return mask_secrets(f"{host}:{port}/{database}", [parts.get("password") or ""])
 
 
 def friendly_error(exc: Exception, dsn: str) -> str:
@@ -62,10 +63,8 @@ def friendly_error(exc: Exception, dsn: str) -> str:
     lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
     text = lines[0] if lines else type(exc).__name__
     text = re.sub(r"^(FATAL|ERROR):\s+", "", text)
-    password = _password_of(dsn)
-    if password:
-        text = text.replace(password, "***")
-    return mask_dsn(text)
+    remember_secrets(dsn)
+    return mask_secrets(text, [_password_of(dsn) or "", os.environ.get("PGPASSWORD") or ""])
 
 
 def _password_of(dsn: str) -> str | None:

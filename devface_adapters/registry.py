@@ -18,6 +18,7 @@ from typing import Iterable, Mapping
 import attrs
 import pluggy
 
+from devface_adapters.secrets import mask_secrets, remember_secrets
 from devface_adapters import hookspecs
 from devface_adapters.base import Adapter
 from devface_core.errors import ConfigError
@@ -77,6 +78,9 @@ class AdapterRegistry:
 
     def resolve(self, spec: str, options: Mapping[str, str] | None = None, role: str | None = None) -> Adapter:
         """The adapter instance a spec string names, checked to support `role` (source, sink or store)."""
+        remember_secrets(spec)
+        for value in (options or {}).values():
+            remember_secrets(value)
         cls, argument = self.lookup(spec)
         if role is not None and role not in cls.capabilities():
             can = ", ".join(cls.capabilities())
@@ -96,7 +100,10 @@ class AdapterRegistry:
     @staticmethod
     def _known(cls, what: str, table: Mapping[str, type[Adapter]]) -> type[Adapter]:
         if cls is None:
-            raise ConfigError(f"unknown adapter {what!r} (known: {', '.join(sorted(table)) or 'none'})")
+            remember_secrets(what)
+            hint = "; a keyword connection string goes in postgres's dsn option" if "=" in what else ""
+            known = ", ".join(sorted(table)) or "none"
+            raise ConfigError(mask_secrets(f"unknown adapter {what!r} (known: {known}{hint})"))
         return cls
 
 

@@ -10,7 +10,7 @@ import attrs
 import click
 
 from devface_adapters.cli.options import SPEC, run_options, training_options
-from devface_adapters.cli.reporting import ProgressBar, configure_logging, print_report, reports_errors
+from devface_adapters.cli.reporting import echo, ProgressBar, configure_logging, print_report, reports_errors
 from devface_adapters.quiet import native_stderr_silenced
 from devface_adapters.registry import get_registry, parse_options
 from devface_core import load_config, run_pipeline
@@ -72,7 +72,7 @@ def pretrain(source, source_opt, out, user_ids, config_file, as_json, verbose, *
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=2))
     else:
-        click.echo(f"base model of {len(report.users)} users ({report.images_used} images, {report.steps} steps) "
+        echo(f"base model of {len(report.users)} users ({report.images_used} images, {report.steps} steps) "
                    f"in {report.base}")
 
 
@@ -88,7 +88,7 @@ def plugins(as_json):
     for info in infos:
         roles = ",".join(info.capabilities)
         schemes = ",".join(f"{s}://" for s in info.schemes) or "-"
-        click.echo(f"{info.name:<10} {roles:<18} {schemes:<24} {info.provider:<16} {info.summary}")
+        echo(f"{info.name:<10} {roles:<18} {schemes:<24} {info.provider:<16} {info.summary}")
 
 
 @main.command()
@@ -105,12 +105,12 @@ def seed(source, store, user_id, from_opt, to_opt, skip_invalid):
     image_store = resolve(store, to_opt, "store")
     checked, invalid = _checked_images(image_source, user_id)
     for error in invalid:
-        click.echo(f"skipped {error}", err=True)
+        echo(f"skipped {error}", err=True)
     if invalid and not skip_invalid:
         raise InvalidImageError(invalid[0].key, f"{invalid[0].reason} ({len(invalid)} invalid; nothing stored)")
     add_many = getattr(image_store, "add_many", None)
     keys = add_many(user_id, checked) if add_many else [image_store.add(user_id, d, n) for n, d in checked]
-    click.echo(f"stored {len(keys)} images for {user_id} in {image_store.describe()}")
+    echo(f"stored {len(keys)} images for {user_id} in {image_store.describe()}")
 
 
 def _checked_images(image_source, user_id):

@@ -9,9 +9,22 @@ import sys
 
 import click
 
+from devface_adapters.secrets import mask_secrets
 from devface_core import Config, DevfaceError, RunReport
 
 logger = logging.getLogger("devface")
+_CONTROL = {code: f"\\x{code:02x}" for code in [*range(0x20), 0x7F]}
+
+
+def safe_text(text: str) -> str:
+    """Text fit for a terminal: passwords masked, control characters (newline, ESC…) shown as \\xNN, so an
+    untrusted name can neither forge a line nor send escape codes."""
+    return mask_secrets(str(text)).translate(_CONTROL)
+
+
+def echo(text: str, err: bool = False) -> None:
+    """Print one line made safe (see safe_text)."""
+    click.echo(safe_text(text), err=err)
 
 
 def reports_errors(command):
@@ -33,8 +46,15 @@ def reports_errors(command):
 
 
 def _fail(message: str, code: int):
-    click.echo(f"devface: error: {message}", err=True)
+    echo(f"devface: error: {message}", err=True)
     sys.exit(code)
+
+
+class _SafeFormatter(logging.Formatter):
+    """Log lines made safe like every other line (a traceback at -vv keeps its own lines)."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        return safe_text(super().formatMessage(record))
 
 
 class _CurrentStderr(logging.StreamHandler):
@@ -53,7 +73,7 @@ def configure_logging(verbose: int) -> None:
     level = logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING
     handler = _CurrentStderr()
     handler.setLevel(level)  # libraries that set their own logger levels (werkzeug, botocore) stay quiet
-    handler.setFormatter(logging.Formatter("devface: %(levelname)s: %(message)s"))
+    handler.setFormatter(_SafeFormatter("devface: %(levelname)s: %(message)s"))
     logging.basicConfig(level=level, handlers=[handler], force=True)
     logging.getLogger("tensorflow").setLevel(max(level, logging.WARNING))  # its INFO is checkpoint chatter
 
@@ -96,8 +116,8 @@ def print_report(report: RunReport, as_json: bool) -> None:
         click.echo(json.dumps(report.to_dict(), indent=2, default=str))
         return
     for skipped in report.skipped:
-        click.echo(f"skipped {skipped.key}: {skipped.reason}", err=True)
-    click.echo(
+        echo(f"skipped {skipped.key}: {skipped.reason}", err=True)
+    echo(
         f"published {report.user_id}'s face (epoch {report.snapshot_epoch}, {report.steps} steps, "
         f"{report.images_used} images, {len(report.skipped)} skipped) to {report.published_uri}"
     )

@@ -11,7 +11,7 @@ import click
 
 from devface_adapters.cli.commands import main, resolve
 from devface_adapters.cli.options import SPEC, training_options
-from devface_adapters.cli.reporting import configure_logging, reports_errors
+from devface_adapters.cli.reporting import echo, configure_logging, reports_errors
 from devface_adapters.quiet import native_stderr_silenced
 from devface_adapters.registry import parse_options
 from devface_core import RunReport, load_config, run_pipeline
@@ -38,7 +38,7 @@ def db_init(database, db_opt, with_trigger):
     if not hasattr(adapter, "init_schema"):
         raise ConfigError(f"{adapter.name!r} has no tables to create")
     tables = adapter.init_schema(with_trigger=with_trigger)
-    click.echo(f"ready: {', '.join(tables)} in {adapter.describe()}")
+    echo(f"ready: {', '.join(tables)} in {adapter.describe()}")
 
 
 @main.command()
@@ -89,7 +89,7 @@ def _print_line(report: RunReport, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(report.to_dict()))
     else:
-        click.echo(f"{report.user_id}: published {report.published_uri} ({report.images_used} images)")
+        echo(f"{report.user_id}: published {report.published_uri} ({report.images_used} images)")
 
 
 def _celery_queue(source, sink, config, source_opt, sink_opt):

@@ -131,3 +131,30 @@ def test_adapters_without_secrets_do_not_echo_the_environment(tmp_path):
     plugins = subprocess.run([script("devface"), "plugins", "--json"], capture_output=True, text=True,
                              env={**os.environ, **env}, timeout=120)
     assert_no_secret(plugins.stdout, plugins.stderr)
+
+
+# A password with the characters a URL should escape and people do not: libpq then reads pieces of it as
+# the host, port or database, and its errors echo them.
+UNESCAPED = "Fake-Pw/7f3a#91c2"
+PIECES = (UNESCAPED, "Fake-Pw", "7f3a", "91c2")
+
+
+@pytest.mark.parametrize("spec", [
+    f"host=127.0.0.1 port=1 user=postgres password={UNESCAPED} dbname=postgres",  # keyword style, as a spec
+    f"postgresql://postgres:{UNESCAPED}@127.0.0.1:1/postgres",  # unescaped '/' and '#'
+    f"postgresql://postgres:{UNESCAPED}@127.0.0.1/postgres",
+])
+def test_a_password_in_any_shape_of_connection_string_never_reaches_a_message(spec):
+    result = run_cli(["--source", spec, "--sink", "memory", "--user", "alice", *TINY], {})
+    assert result.returncode in (2, 4), result.stderr[-1500:]
+    for piece in PIECES:
+        assert piece not in result.stdout + result.stderr, result.stderr[-1500:]
+
+
+@pytest.mark.parametrize("spec", [f"postgresql://postgres:{UNESCAPED}@127.0.0.1:1/postgres"])
+def test_an_unescaped_password_stays_out_of_the_adapters_description_and_error_chain(spec):
+    adapter = get_registry().resolve(spec, {}, role="source")
+    with pytest.raises(DevfaceError) as raised:
+        list(adapter.iter_images("alice"))
+    for piece in PIECES:
+        assert piece not in repr(adapter) + str(adapter.describe()) + exception_text(raised.value)
