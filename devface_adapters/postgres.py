@@ -15,6 +15,7 @@ from typing import Iterator
 
 import psycopg2
 import psycopg2.errors
+import psycopg2.extensions
 from psycopg2 import sql
 from psycopg2.extras import Json, execute_values
 
@@ -142,10 +143,13 @@ class PostgresAdapter(LikesFeedMixin, SchemaMixin, Adapter):
         table = self.names["likes_table"]
         try:
             with connection.cursor(name=f"devface_likes_{uuid.uuid4().hex}") as cursor:
+                # Text arrives as the bytes stored, undecoded: a SQL_ASCII database may hold any byte, and
+                # the core decodes base64, data URLs and raw images from bytes alike (bytea: memoryview).
+                psycopg2.extensions.register_type(psycopg2.extensions.BYTES, cursor)
                 cursor.itersize = self.itersize
                 cursor.execute(query, (user_id,))
                 for row_id, image in cursor:
-                    yield SourceImage(key=f"{table} row {row_id}", data=image or "", user_id=user_id)
+                    yield SourceImage(key=f"{table} row {row_id}", data=bytes(image or b""), user_id=user_id)
         except psycopg2.Error as exc:
             raise self._failed(exc, "likes_table") from None
 
