@@ -37,14 +37,50 @@ class DirectoryAdapter(Adapter):
             raise ConfigError("dir: needs a folder, as dir:PATH")
         return cls(path=path, **options)
 
-    def iter_images(self, user_id: str) -> Iterator[SourceImage]:
-        """Yield each file of the user's folder, sorted by name, read one at a time."""
+    def iter_images(self, user_id: str, max_bytes: int | None = None) -> Iterator[SourceImage]:
+        """Yield each file of the user's folder, sorted by name, read one at a time and never past
+        `max_bytes` + 1 bytes; a file over it, or a link that is broken, loops or leads out of the likes
+        folder, comes with a `problem` instead of data (and is skipped by name)."""
         folder = self._user_folder(path_safe_user_id(user_id))
         if folder is None:
             return
-        for file in sorted(child for child in self._children(folder) if child.is_file()):
-            yield SourceImage(key=f"{self.name}:{file}", data=self._read(file), user_id=user_id,
-                              created_at=dt.datetime.fromtimestamp(file.stat().st_mtime, dt.timezone.utc))
+        for file in sorted(self._children(folder)):
+            problem = self._link_problem(file) or self._size_problem(file, max_bytes)
+            if problem is None and not file.is_file():
+                continue  # a folder inside the user's folder is not a like
+            data = b"" if problem else self._read(file, max_bytes)
+            yield SourceImage(key=f"{self.name}:{file}", data=data, user_id=user_id, problem=problem,
+                              created_at=None if problem else self._modified(file))
+
+    def _link_problem(self, file: Path) -> str | None:
+        """Why a symbolic link is not followed (broken, a loop, or leading out of the likes folder), or None.
+        A like inside the likes folder may be a link to another one there: that is followed."""
+        if not file.is_symlink():
+            return None
+        try:
+            target = file.resolve(strict=True)
+        except RuntimeError:
+            return "symbolic link loop"
+        except OSError as exc:
+            return "broken symbolic link" if isinstance(exc, FileNotFoundError) else f"cannot follow link ({exc.strerror})"
+        if not target.is_relative_to(self.root.resolve()):
+            return "symbolic link leads out of the likes folder (not followed)"
+        return None
+
+    @staticmethod
+    def _size_problem(file: Path, max_bytes: int | None) -> str | None:
+        """Why a file is too large to read (checked before reading a byte), or None."""
+        try:
+            size = file.stat().st_size
+        except OSError as exc:
+            return f"cannot read ({exc.strerror})"
+        if max_bytes is not None and size > max_bytes:
+            return f"file is {size} bytes, larger than max_image_bytes ({max_bytes})"
+        return None
+
+    @staticmethod
+    def _modified(file: Path) -> dt.datetime:
+        return dt.datetime.fromtimestamp(file.stat().st_mtime, dt.timezone.utc)
 
     def users(self) -> list[str]:
         """Every user folder (the per-user layout); a flat folder has no named users."""
@@ -68,9 +104,10 @@ class DirectoryAdapter(Adapter):
         except OSError as exc:
             raise AdapterError(f"dir:{folder}: cannot list ({exc.strerror})") from None
 
-    def _read(self, file: Path) -> bytes:
+    def _read(self, file: Path, max_bytes: int | None = None) -> bytes:
         try:
-            return file.read_bytes()
+            with file.open("rb") as opened:  # one byte past the limit: a file that grew is still caught
+                return opened.read(-1 if max_bytes is None else max_bytes + 1)
         except OSError as exc:
             raise AdapterError(f"dir:{file}: cannot read ({exc.strerror})") from None
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import inspect
 import logging
 import mmap
 import os
@@ -33,6 +34,8 @@ class TrainingSet:
 
 def training_pixels(liked: SourceImage, config: Config) -> np.ndarray:
     """One liked image as (S, S, 3) uint8, or InvalidImageError naming its key."""
+    if liked.problem:
+        raise InvalidImageError(liked.key, liked.problem)
     if len(liked.data) > config.max_image_bytes:
         raise InvalidImageError(liked.key, f"image data larger than {config.max_image_bytes} bytes")
     pixels = decode_pixels(liked.data, liked.key, max_pixels=config.max_pixels)
@@ -46,7 +49,7 @@ def load_training_set(source: ImageSource, user_id: str, config: Config) -> Trai
     buffer = ImageBuffer(config.image_size, config.max_images)
     skipped: list[SkippedImage] = []
     read = 0
-    for outcome in decoded_in_order(source.iter_images(user_id), config):
+    for outcome in decoded_in_order(liked_images(source, user_id, config.max_image_bytes), config):
         if buffer.count >= config.max_images:
             logger.warning("user %r: more than %d images, the rest are not used", user_id, config.max_images)
             break
@@ -57,6 +60,13 @@ def load_training_set(source: ImageSource, user_id: str, config: Config) -> Trai
         else:
             buffer.append(outcome)
     return TrainingSet(buffer.images(), read, tuple(skipped))
+
+
+def liked_images(source: ImageSource, user_id: str, max_bytes: int) -> Iterable[SourceImage]:
+    """The source's images of a user; a source whose iter_images takes `max_bytes` reads no more of any."""
+    if "max_bytes" in inspect.signature(source.iter_images).parameters:
+        return source.iter_images(user_id, max_bytes=max_bytes)
+    return source.iter_images(user_id)
 
 
 Outcome = np.ndarray | InvalidImageError

@@ -12,7 +12,9 @@ class ImageSource(Protocol):
     """Streams one user's liked images; an unknown user yields nothing."""
 
     def iter_images(self, user_id: str) -> Iterator[SourceImage]:
-        """Yield the user's liked images one at a time, in a stable order."""
+        """Yield the user's liked images one at a time, in a stable order. A source may also take a keyword
+        `max_bytes`: it then reads no more than max_bytes + 1 bytes of any image, and may yield an image
+        over it with a `problem` instead of its data (the dir source does)."""
         ...
 
 

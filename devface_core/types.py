@@ -17,6 +17,9 @@ class SourceImage:
     data: bytes | str = attrs.field(repr=lambda d: f"<{len(d)} {type(d).__name__}>")
     user_id: str
     created_at: dt.datetime | None = None
+    # Why the source could not read it (a file over the size limit, a link out of the likes folder): the
+    # image is then skipped with this reason, and `data` is empty.
+    problem: str | None = None
 
 
 @attrs.frozen(eq=False)
