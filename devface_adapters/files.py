@@ -4,16 +4,29 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from devface_core.atomic import write_atomically
+from devface_core.atomic import remove_abandoned_temporaries, write_all_atomically, write_atomically
 from devface_core.errors import AdapterError
 
 
 def atomic_write(path: Path, data: bytes, where: str) -> None:
-    """Write bytes so readers see the old file or the new one, never a partial one; `where` names the adapter."""
+    """Write bytes so readers see the old file or the new one, never a partial one; `where` names the adapter.
+    Temporaries a killed writer left beside the file are removed first."""
+    remove_abandoned_temporaries(path)
     try:
         write_atomically(path, data)
     except OSError as exc:
         raise AdapterError(f"{where}: cannot write {path} ({exc.strerror})") from None
+
+
+def atomic_write_all(files: list[tuple[Path, bytes]], where: str) -> None:
+    """Write several files so a failure changes none of them; renamed in order, the last makes them current.
+    Temporaries a killed writer left beside them are removed first."""
+    for path, _ in files:
+        remove_abandoned_temporaries(path)
+    try:
+        write_all_atomically(files)
+    except OSError as exc:
+        raise AdapterError(f"{where}: cannot write {files[-1][0]} ({exc.strerror})") from None
 
 
 def unique_path(folder: Path, name: str) -> Path:

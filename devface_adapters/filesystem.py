@@ -8,12 +8,13 @@ offered to the core, which skips and reports the ones that are not images. Hidde
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from pathlib import Path
 from typing import Iterator
 
 from devface_adapters.base import Adapter, devface_version
-from devface_adapters.files import atomic_write, unique_path
+from devface_adapters.files import atomic_write, atomic_write_all, unique_path
 from devface_adapters.hookspecs import hookimpl
 from devface_core.errors import AdapterError, ConfigError
 from devface_core.types import PublishedImage, SourceImage
@@ -112,11 +113,11 @@ class DirectoryAdapter(Adapter):
             raise AdapterError(f"dir:{file}: cannot read ({exc.strerror})") from None
 
     def publish(self, user_id: str, image: PublishedImage) -> str:
-        """Write `<user>.png`, then its `<user>.json` sidecar, each atomically."""
+        """Write `<user>.json` and `<user>.png` so that a full disk changes neither, and the face goes
+        live last: its sidecar (which holds the PNG's sha256) is never older than the face."""
         target = self.root / f"{path_safe_user_id(user_id)}.png"
-        atomic_write(target, image.png, f"dir:{self.root}")
         sidecar = json.dumps(sidecar_data(user_id, image), indent=2, sort_keys=True).encode()
-        atomic_write(target.with_suffix(".json"), sidecar, f"dir:{self.root}")
+        atomic_write_all([(target.with_suffix(".json"), sidecar), (target, image.png)], f"dir:{self.root}")
         return target.resolve().as_uri()
 
     def add(self, user_id: str, data: bytes, name: str) -> str:
@@ -143,6 +144,7 @@ def sidecar_data(user_id: str, image: PublishedImage) -> dict:
         "height": image.height,
         "published_at": dt.datetime.now(dt.timezone.utc).isoformat(),
         "devface_version": devface_version(),
+        "png_sha256": hashlib.sha256(image.png).hexdigest(),
         **metadata_without_user,
     }
 
