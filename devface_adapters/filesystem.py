@@ -18,7 +18,7 @@ from devface_adapters.files import atomic_write, atomic_write_all, unique_path
 from devface_adapters.hookspecs import hookimpl
 from devface_core.errors import AdapterError, ConfigError
 from devface_core.types import PublishedImage, SourceImage
-from devface_core.userid import path_safe_user_id
+from devface_core.userid import check_file_name, path_safe_user_id
 
 
 class DirectoryAdapter(Adapter):
@@ -28,6 +28,8 @@ class DirectoryAdapter(Adapter):
     summary = "local folder: PATH/<user>/* in, PATH/<user>.png + .json out"
 
     def __init__(self, *, path: str):
+        if "\x00" in path:
+            raise ConfigError(f"dir:{path!r}: a path cannot contain a NUL byte")
         self.root = Path(path).expanduser()
 
     @classmethod
@@ -112,9 +114,14 @@ class DirectoryAdapter(Adapter):
         except OSError as exc:
             raise AdapterError(f"dir:{file}: cannot read ({exc.strerror})") from None
 
+    def check_user_id(self, user_id: str) -> None:
+        """ConfigError unless the id can name this user's face and sidecar here (asked before training)."""
+        check_file_name(user_id, f"{path_safe_user_id(user_id)}.json", f"dir:{self.root}")
+
     def publish(self, user_id: str, image: PublishedImage) -> str:
         """Write `<user>.json` and `<user>.png` so that a full disk changes neither, and the face goes
         live last: its sidecar (which holds the PNG's sha256) is never older than the face."""
+        self.check_user_id(user_id)
         target = self.root / f"{path_safe_user_id(user_id)}.png"
         sidecar = json.dumps(sidecar_data(user_id, image), indent=2, sort_keys=True).encode()
         atomic_write_all([(target.with_suffix(".json"), sidecar), (target, image.png)], f"dir:{self.root}")

@@ -48,6 +48,8 @@ class JavaScriptFileAdapter(Adapter):
     summary = "JavaScript file with a data-URL constant, for web pages"
 
     def __init__(self, *, path: str = "imgb64.js", identifier: str = DEFAULT_IDENTIFIER, module: str = "false"):
+        if "\x00" in path:
+            raise ConfigError(f"jsfile:{path!r}: a path cannot contain a NUL byte")
         self.path = Path(path).expanduser()
         self.identifier = check_identifier(identifier)
         self.module = flag(module, "jsfile option module")

@@ -23,6 +23,7 @@ from devface_core.types import PublishedImage, SourceImage
 from devface_core.userid import path_safe_user_id
 
 DEFAULT_LIKES_TEMPLATE = "{prefix}{user}/"
+MAX_KEY_BYTES = 1024
 ENDPOINT_VARIABLES = ("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL")
 ERROR_MEANINGS = {
     "NoSuchBucket": "bucket does not exist",
@@ -121,6 +122,13 @@ class S3Adapter(Adapter):
         body = self.client.get_object(Bucket=self.bucket, Key=entry["Key"])["Body"].read()
         return SourceImage(key=f"s3://{self.bucket}/{entry['Key']}", data=body, user_id=user_id,
                            created_at=entry.get("LastModified"))
+
+    def check_user_id(self, user_id: str) -> None:
+        """ConfigError unless the face's object key fits S3's 1 024 bytes (asked before training)."""
+        key = self._key(self.face_template, user_id)
+        if len(key.encode("utf-8")) > MAX_KEY_BYTES:
+            raise ConfigError(f"{self._where()}: the face's key for user {user_id[:40]!r}… would be "
+                              f"{len(key.encode('utf-8'))} bytes; S3 takes {MAX_KEY_BYTES}")
 
     def publish(self, user_id: str, image: PublishedImage) -> str:
         """One PUT (S3 never exposes a partial object) with content type and metadata."""

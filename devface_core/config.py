@@ -17,7 +17,7 @@ from devface_core.choices import ARCHITECTURES, FIT_MODES, PRECISIONS, SELECTION
 from devface_core.errors import ConfigError
 from devface_core.fields import (choice_setting, float_setting, fraction, growth_start, int_setting,
                                  multiple_of_four, positive_size, scale, setting, to_bool, to_int, to_optional_bool,
-                                 to_optional_float, to_optional_str, to_policy, to_size, at_least)
+                                 to_optional_float, to_optional_path, to_policy, to_size, at_least)
 from devface_core.saved_settings import read_saved_settings
 
 # max_steps of `devface pretrain` unless a setting names it: the bases measured clean in benchmarks/quality.py
@@ -105,14 +105,14 @@ class Config:
     max_image_bytes: int = int_setting(20_000_000, "ingest", "Largest encoded image accepted, in bytes.")
     max_pixels: int = int_setting(40_000_000, "ingest", "Largest decoded image accepted, in pixels.")
     decode_threads: int = int_setting(0, "ingest", "Threads decoding images (0: one per CPU).", minimum=0)
-    save_generator: str | None = setting(None, "outputs", "Save the generator (.keras).", converter=to_optional_str,
+    save_generator: str | None = setting(None, "outputs", "Save the generator (.keras).", converter=to_optional_path,
                                          cli="run", kind="file")
-    init_from: str | None = setting(None, "recipe", "Fine-tune from a base model folder.", converter=to_optional_str,
+    init_from: str | None = setting(None, "recipe", "Fine-tune from a base model folder.", converter=to_optional_path,
                                     cli="train", kind="folder")
     contact_sheets: str | None = setting(None, "outputs", "Write a PNG grid of every snapshot's samples here "
-                                         "(<user>.png).", converter=to_optional_str, cli="run", kind="folder")
+                                         "(<user>.png).", converter=to_optional_path, cli="run", kind="folder")
     checkpoint_dir: str | None = setting(None, "checkpoints", "Keep training checkpoints here (a folder per user).",
-                                         converter=to_optional_str, cli="run", kind="folder")
+                                         converter=to_optional_path, cli="run", kind="folder")
     checkpoint_every: int = int_setting(50, "checkpoints", "Epochs between checkpoints (and always at the last).",
                                         cli="run")
     resume: bool = setting(False, "checkpoints", "Continue from the user's last checkpoint (needs --checkpoint-dir).",

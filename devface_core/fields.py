@@ -76,6 +76,14 @@ def to_optional_str(value: Any) -> str | None:
     return None if value in (None, "") else str(value)
 
 
+def to_optional_path(value: Any) -> str | None:
+    """A file or folder path (empty: not set); a NUL byte, which no path can hold, is refused."""
+    path = to_optional_str(value)
+    if path is not None and "\x00" in path:
+        raise ValueError("a path cannot contain a NUL byte")
+    return path
+
+
 def at_least(minimum: int | float):
     """A validator: the value must be >= minimum."""
 

@@ -33,6 +33,7 @@ def run_pipeline(
 ) -> RunReport:
     """Train on one user's liked images, publish the chosen face to the sink, and report what happened."""
     validate_user_id(user_id)
+    _check_sink_takes(sink, user_id)
     plan = plan_training(config or Config())
     config = plan.config  # as trained: settings on 'auto' resolved, so the report says what was used
     timings: dict[str, float] = {}
@@ -45,6 +46,13 @@ def run_pipeline(
     timings["publish"] = time.perf_counter() - started
     logger.info("user %r: published epoch %d to %s", user_id, selection.snapshot.epoch, uri)
     return _report(user_id, training_set, selection, trainer, uri, timings, config)
+
+
+def _check_sink_takes(sink: ImageSink, user_id: str) -> None:
+    """Ask a sink that can say so whether it can take this user's face, before any like is read."""
+    check = getattr(sink, "check_user_id", None)
+    if callable(check):
+        check(user_id)
 
 
 def _read(source: ImageSource, user_id: str, config: Config) -> TrainingSet:

@@ -23,7 +23,9 @@ class ImageSink(Protocol):
     """Publishes a user's generated face atomically: readers see the old face or the new one."""
 
     def publish(self, user_id: str, image: PublishedImage) -> str:
-        """Store the face and return a URI that says where it went."""
+        """Store the face and return a URI that says where it went. A sink may also offer
+        `check_user_id(user_id)`, raising a DevfaceError when it could not take that user's face: the
+        pipeline asks it before reading a single like."""
         ...
 
 
