@@ -147,7 +147,8 @@ def to_rgb(image: Image.Image) -> Image.Image:
     if image.mode in ("I;16", "I;16B", "I;16L", "I"):
         wide = np.asarray(image, dtype=np.uint32)
         image = Image.fromarray((wide >> 8).clip(0, 255).astype(np.uint8), "L")
-    if image.mode == "P" and "transparency" in image.info or image.mode in ("LA", "La", "PA", "RGBa"):
+    # "transparency" on P is a palette's alpha; on RGB and L it is a colour key (PNG's tRNS): both become alpha.
+    if image.mode in ("P", "RGB", "L") and "transparency" in image.info or image.mode in ("LA", "La", "PA", "RGBa"):
         image = image.convert("RGBA")
     if image.mode == "RGBA" and image.getchannel("A").getextrema()[0] == 255:
         return image.convert("RGB")  # opaque: nothing to composite, and convert is much cheaper than paste

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from devface_core.errors import ConfigError, InvalidImageError
-from devface_core.imaging import decode_image, encode_png, fit_image, to_array, to_data_url
+from devface_core.imaging import decode_image, decode_pixels, encode_png, fit_image, to_array, to_data_url
 from tests.helpers import images
 
 
@@ -92,3 +92,12 @@ def test_png_encoding_is_deterministic_and_round_trips():
     pixels = np.random.default_rng(1).integers(0, 255, (16, 16, 3), dtype=np.uint8)
     assert encode_png(pixels) == encode_png(pixels.copy())
     assert np.array_equal(to_array(decode_image(encode_png(pixels), "k")), pixels)
+
+
+@pytest.mark.parametrize("mode, key, keyed_pixel", [("RGB", (255, 0, 0), (255, 0, 0)), ("L", 0, 0)])
+def test_a_colour_key_tRNS_becomes_white_like_any_transparent_pixel(mode, key, keyed_pixel):
+    image = Image.new(mode, (4, 4), keyed_pixel)
+    image.putpixel((0, 0), (10, 200, 30) if mode == "RGB" else 90)
+    pixels = decode_pixels(images.encoded(image, "PNG", transparency=key), "keyed.png")
+    assert tuple(pixels[3, 3]) == (255, 255, 255)  # the key colour: transparent
+    assert tuple(pixels[0, 0]) == ((10, 200, 30) if mode == "RGB" else (90, 90, 90))
