@@ -7,7 +7,10 @@ The "user" likes demo faces 40–49 (../shared/data/demo_faces); the base model 
 generator against the user's faces (devface_core/quality.py): sliced
 Wasserstein distance on Laplacian-pyramid patches (mean over levels, lower is better), diversity as mean
 MS-SSIM between samples next to the real set's own (higher than real = samples alike), and the nearest
-liked image (a copy would be near 0). Each recipe writes a contact sheet; the table gives its path.
+liked image (a copy would be near 0); beside them the outside judges (benchmarks/judges.py: MTCNN's share
+of samples at confidence ≥ 0.99, KID×1000 of dlib descriptors against base faces 00–19, identity
+diversity over the likes', distance to the likes' mean descriptor), with real faces 20–39 as the floor.
+Each recipe writes a contact sheet; the table gives its path.
 Before each fine-tuned row, an "untuned" row measures the base's own samples the same way (0 steps): what
 the fine-tune starts from, so the table shows what the user's 10 likes added.
 """

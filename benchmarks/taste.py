@@ -41,7 +41,7 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--samples", type=int, default=64, help="faces generated per user and recipe")
     parser.add_argument("--image-size", type=int, default=64)
     parser.add_argument("--sheets", type=Path, help="folder for contact sheets (default: a temporary one)")
-    parser.add_argument("--thumbnails", type=Path, help="also write one PNG: a row of faces per recipe and user")
+    parser.add_argument("--thumbnails", type=Path, help="also write one PNG: a row of generated faces per recipe and user")
     parser.add_argument("--quick", action="store_true", help="tiny runs at 32²: proves the benchmark runs")
     args = parser.parse_args()
     if args.quick:
@@ -82,7 +82,8 @@ def main() -> None:
     tuned, wall = taste_setup.per_user(setup.likes, args.samples, args.finetune_steps, base)
     print_rows("default fine-tune from the base", tuned, setup, judges, wall)
     taste_setup.write_sheets(sheets / "finetune", setup.likes, tuned)
-    thumbnails = [(f"{user} likes", faces) for user, faces in setup.likes.items()] + [("base", base_samples)]
+    # Generated faces only: the likes are photos from ../shared/data, which stay out of the project.
+    thumbnails = [("base, untouched", base_samples)]
     thumbnails += [(f"{user} fine-tune", faces) for user, faces in tuned.items()]
     if args.scratch_steps or args.quick:
         scratch, wall = taste_setup.per_user(setup.likes, args.samples, args.scratch_steps, None)
