@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import json
 from pathlib import Path
 from typing import Iterator
@@ -114,14 +115,21 @@ class DirectoryAdapter(Adapter):
         except OSError as exc:
             raise AdapterError(f"dir:{file}: cannot read ({exc.strerror})") from None
 
-    def check_user_id(self, user_id: str) -> None:
-        """ConfigError unless the id can name this user's face and sidecar here (asked before training)."""
+    def check_can_publish(self, user_id: str) -> None:
+        """Raise unless this user's face could be written here: the id must name a file (ConfigError) and
+        the folder must exist or be creatable, and be writable (AdapterError). Asked before training."""
         check_file_name(user_id, f"{path_safe_user_id(user_id)}.json", f"dir:{self.root}")
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise AdapterError(f"dir:{self.root}: cannot create the folder ({exc.strerror})") from None
+        if not os.access(self.root, os.W_OK | os.X_OK):
+            raise AdapterError(f"dir:{self.root}: the folder is not writable")
 
     def publish(self, user_id: str, image: PublishedImage) -> str:
         """Write `<user>.json` and `<user>.png` so that a full disk changes neither, and the face goes
         live last: its sidecar (which holds the PNG's sha256) is never older than the face."""
-        self.check_user_id(user_id)
+        check_file_name(user_id, f"{path_safe_user_id(user_id)}.json", f"dir:{self.root}")
         target = self.root / f"{path_safe_user_id(user_id)}.png"
         sidecar = json.dumps(sidecar_data(user_id, image), indent=2, sort_keys=True).encode()
         atomic_write_all([(target.with_suffix(".json"), sidecar), (target, image.png)], f"dir:{self.root}")

@@ -123,7 +123,7 @@ class S3Adapter(Adapter):
         return SourceImage(key=f"s3://{self.bucket}/{entry['Key']}", data=body, user_id=user_id,
                            created_at=entry.get("LastModified"))
 
-    def check_user_id(self, user_id: str) -> None:
+    def check_can_publish(self, user_id: str) -> None:
         """ConfigError unless the face's object key fits S3's 1 024 bytes (asked before training)."""
         key = self._key(self.face_template, user_id)
         if len(key.encode("utf-8")) > MAX_KEY_BYTES:

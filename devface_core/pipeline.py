@@ -50,7 +50,7 @@ def run_pipeline(
 
 def _check_sink_takes(sink: ImageSink, user_id: str) -> None:
     """Ask a sink that can say so whether it can take this user's face, before any like is read."""
-    check = getattr(sink, "check_user_id", None)
+    check = getattr(sink, "check_can_publish", None)
     if callable(check):
         check(user_id)
 

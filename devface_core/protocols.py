@@ -24,8 +24,9 @@ class ImageSink(Protocol):
 
     def publish(self, user_id: str, image: PublishedImage) -> str:
         """Store the face and return a URI that says where it went. A sink may also offer
-        `check_user_id(user_id)`, raising a DevfaceError when it could not take that user's face: the
-        pipeline asks it before reading a single like."""
+        `check_can_publish(user_id)`, cheaply raising a DevfaceError when it could not take that user's
+        face (a folder not writable, a table missing, an id it cannot store): the pipeline asks it before
+        reading a single like."""
         ...
 
 
