@@ -10,6 +10,7 @@ model was made for, so 64² samples and 256² photos are judged alike.
 
 from __future__ import annotations
 
+import hashlib
 import os
 
 import numpy as np
@@ -40,22 +41,32 @@ class FaceJudges:
         self._landmarks = dlib.shape_predictor(models.pose_predictor_five_point_model_location())
         self._describer = dlib.face_recognition_model_v1(models.face_recognition_model_location())
         self._rectangle = dlib.rectangle(0, 0, DESCRIPTOR_SIDE - 1, DESCRIPTOR_SIDE - 1)
+        self._known: dict[tuple[str, bytes], object] = {}  # the same image is judged once (likes, references)
+
+    def _once(self, judge: str, image: np.ndarray, measure):
+        key = (judge, hashlib.sha1(np.ascontiguousarray(image).tobytes()).digest())
+        if key not in self._known:
+            self._known[key] = measure(image)
+        return self._known[key]
 
     def face_confidence(self, images: np.ndarray) -> np.ndarray:
         """Per image, MTCNN's confidence in its most certain face (0 where it finds none)."""
-        found = [self._mtcnn.detect_faces(enlarged(image, DETECTOR_SIDE)) for image in images]
-        return np.array([max((face["confidence"] for face in faces), default=0.0) for faces in found])
+        return np.array([self._once("mtcnn", image, self._confidence) for image in images])
+
+    def _confidence(self, image: np.ndarray) -> float:
+        faces = self._mtcnn.detect_faces(enlarged(image, DETECTOR_SIDE))
+        return max((face["confidence"] for face in faces), default=0.0)
 
     def descriptors(self, images: np.ndarray) -> np.ndarray:
         """(N, 128) dlib face descriptors; a face dlib's detector misses is described in the whole frame
         (the images are face crops)."""
-        described = []
-        for image in images:
-            chip = enlarged(image, DESCRIPTOR_SIDE)
-            faces = self._finder(chip, 1)
-            shape = self._landmarks(chip, faces[0] if faces else self._rectangle)
-            described.append(np.array(self._describer.compute_face_descriptor(chip, shape)))
-        return np.stack(described)
+        return np.stack([self._once("dlib", image, self._descriptor) for image in images])
+
+    def _descriptor(self, image: np.ndarray) -> np.ndarray:
+        chip = enlarged(image, DESCRIPTOR_SIDE)
+        faces = self._finder(chip, 1)
+        shape = self._landmarks(chip, faces[0] if faces else self._rectangle)
+        return np.array(self._describer.compute_face_descriptor(chip, shape))
 
 
 def judge(judges: FaceJudges, samples: np.ndarray, likes: np.ndarray, reference: np.ndarray) -> dict[str, float]:
