@@ -6,6 +6,7 @@ adapter (`postgresql://…`, `s3://bucket/prefix`). Options come separately as `
 
 from __future__ import annotations
 
+import difflib
 import functools
 import importlib
 import inspect
@@ -101,7 +102,9 @@ class AdapterRegistry:
     def _known(cls, what: str, table: Mapping[str, type[Adapter]]) -> type[Adapter]:
         if cls is None:
             remember_secrets(what)
-            hint = "; a keyword connection string goes in postgres's dsn option" if "=" in what else ""
+            close = difflib.get_close_matches(what, list(table), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            hint += "; a keyword connection string goes in postgres's dsn option" if "=" in what else ""
             known = ", ".join(sorted(table)) or "none"
             raise ConfigError(mask_secrets(f"unknown adapter {what!r} (known: {known}{hint})"))
         return cls

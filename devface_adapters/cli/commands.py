@@ -26,7 +26,11 @@ def resolve(spec: str, option_pairs, role: str):
     return get_registry().resolve(spec, parse_options(option_pairs), role=role)
 
 
-@click.command(name="run")
+HELP_OPTIONS = {"help_option_names": ["-h", "--help"]}
+
+
+@click.command(name="run", context_settings=HELP_OPTIONS)
+@click.version_option(package_name="devface", message="devface %(version)s")
 @run_options
 @reports_errors
 def run_command(source, sink, user_id, source_opt, sink_opt, config_file, as_json, verbose, **settings):
@@ -41,7 +45,8 @@ def run_command(source, sink, user_id, source_opt, sink_opt, config_file, as_jso
     print_report(report, as_json)
 
 
-@click.group()
+@click.group(context_settings=HELP_OPTIONS)
+@click.version_option(package_name="devface", message="devface %(version)s")
 def main():
     """devface: turn the faces a person liked into a new face that shows their taste."""
 

@@ -138,3 +138,16 @@ def test_minibatch_stddev_is_switched_on_from_the_command_line():
     result = CliRunner().invoke(run_command, [*args, "--minibatch-stddev"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["config"]["minibatch_stddev"] is True
+
+
+def test_version_and_short_help_options():
+    from importlib import metadata
+
+    for command in (main, run_command):
+        assert CliRunner().invoke(command, ["--version"]).output.strip() == f"devface {metadata.version('devface')}"
+        assert CliRunner().invoke(command, ["-h"]).exit_code == 0
+
+
+def test_a_mistyped_adapter_suggests_the_nearest_name():
+    result = CliRunner().invoke(run_command, ["--source", "demo", "--sink", "jsfil", "--user", "alice"])
+    assert result.exit_code == 2 and "did you mean 'jsfile'?" in result.output
