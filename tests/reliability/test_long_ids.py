@@ -14,21 +14,11 @@ from devface_core.config import load_config
 from devface_core.errors import ConfigError
 from devface_core.userid import NAME_MAX_BYTES, encoded_user_id
 from tests.helpers import images
+from tests.helpers.sources import CountingSource
 from tests.helpers.scripts import script
 
 CJK_ID = "顔" * 100  # 300 bytes of UTF-8: a file name of it does not exist
 LONG_ID = "u" * 240  # fits as "<id>.png", not as the temporary beside it
-
-
-class CountingSource(MemoryAdapter):
-    """The memory source, counting how many likes were read."""
-
-    reads = 0
-
-    def iter_images(self, user_id):
-        for image in super().iter_images(user_id):
-            CountingSource.reads += 1
-            yield image
 
 
 @pytest.mark.parametrize("user_id", [CJK_ID, LONG_ID])

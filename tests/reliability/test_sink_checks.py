@@ -5,22 +5,11 @@ from __future__ import annotations
 import pytest
 
 from devface_adapters.filesystem import DirectoryAdapter
-from devface_adapters.memory import MemoryAdapter
 from devface_adapters.postgres import PostgresAdapter
 from devface_core import Config, run_pipeline
 from devface_core.errors import AdapterError
 from tests.helpers import images, pg
-
-
-class CountingSource(MemoryAdapter):
-    """The memory source, counting the likes read."""
-
-    reads = 0
-
-    def iter_images(self, user_id):
-        for image in super().iter_images(user_id):
-            CountingSource.reads += 1
-            yield image
+from tests.helpers.sources import CountingSource
 
 
 @pytest.fixture
