@@ -39,11 +39,6 @@ def _dotenv_dsn(path: Path) -> str | None:
     return next((found[name] for name in DSN_VARIABLES if found.get(name)), None)
 
 
-def mask_dsn(text: str) -> str:
-    """Any text with the password of a URL or keyword DSN inside it (or any remembered one) replaced by ***."""
-    return mask_secrets(text)
-
-
 def connection_target(dsn: str) -> str:
     """`host:port/dbname` for messages (defaults filled from libpq's variables), no user secrets (a password
     with an unescaped '/' makes libpq read parts of it as the host or port: those parts are masked)."""

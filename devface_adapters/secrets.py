@@ -18,7 +18,9 @@ from typing import Iterable
 _SCHEME = re.compile(r"[a-z][a-z0-9+.-]*://", re.I)
 _KEYWORD_PASSWORD = re.compile(r"(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s]+)", re.I)
 _PIECE_SEPARATORS = re.compile(r"[/#?@:]")
-MIN_PIECE = 3  # shorter pieces of a split password are common text ("db", "5432" is longer but digits)
+# Pieces shorter than this are not masked on their own: one or two characters occur in any text. A
+# whole password is masked whatever its length.
+MIN_PIECE = 3
 
 _remembered: set[str] = set()
 _lock = threading.Lock()

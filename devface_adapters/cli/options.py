@@ -37,7 +37,7 @@ def _apply(options, command):
 def _help(field: attrs.Attribute) -> str:
     """The setting's help with its default (settings on 'auto' explain their default in the help)."""
     default = field.default
-    if default is None or field.metadata["kind"] in ("flag",):
+    if default is None or field.metadata["kind"] == "flag":
         return field.metadata["help"]
     if isinstance(default, bool):
         default = "on" if default else "off"

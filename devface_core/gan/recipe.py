@@ -89,7 +89,8 @@ def stddev_choice(config: Config, pretraining: bool = False, base: dict | None =
 
 def _check_base_fits(config: Config, base: dict) -> None:
     """ConfigError unless the base was trained with this run's architecture, size, noise size and precision."""
-    current = {name: config.to_dict()[name] for name in BASE_SETTINGS}
+    settings = config.to_dict()
+    current = {name: settings[name] for name in BASE_SETTINGS}
     changed = [f"{name} {base.get(name)!r} (this run: {current[name]!r})" for name in BASE_SETTINGS
                if base.get(name) != current[name]]
     if changed:

@@ -167,12 +167,13 @@ def test_db_init_is_idempotent_and_seed_stores_data_urls_in_one_transaction(pg_d
 
 
 def test_dsn_comes_from_a_dotenv_file_when_nothing_else_is_set(tmp_path, monkeypatch):
-    from devface_adapters.pgconnect import find_dsn, mask_dsn
+    from devface_adapters.pgconnect import find_dsn
+    from devface_adapters.secrets import mask_secrets
 
     (tmp_path / ".env").write_text("export DATABASE_URL='postgresql://u:pw@db.example/app'\n")
     assert find_dsn(environ={}, cwd=tmp_path) == "postgresql://u:pw@db.example/app"
     assert find_dsn(environ={"PGHOST": "x"}, cwd=tmp_path) == ""
-    assert mask_dsn("postgresql://u:pw@db/app and password=hunter2 x") == "postgresql://u:***@db/app and password=*** x"
+    assert mask_secrets("postgresql://u:pw@db/app and password=hunter2 x") == "postgresql://u:***@db/app and password=*** x"
 
 
 def test_postgres_describes_itself_without_credentials():
