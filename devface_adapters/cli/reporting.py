@@ -75,7 +75,9 @@ def configure_logging(verbose: int) -> None:
     handler.setLevel(level)  # libraries that set their own logger levels (werkzeug, botocore) stay quiet
     handler.setFormatter(_SafeFormatter("devface: %(levelname)s: %(message)s"))
     logging.basicConfig(level=level, handlers=[handler], force=True)
-    logging.getLogger("tensorflow").setLevel(max(level, logging.WARNING))  # its INFO is checkpoint chatter
+    # TensorFlow's INFO is checkpoint chatter and its WARNINGs are tf.function retracing notes; they reached
+    # stderr and, under click's CliRunner, the --json output of a later command in the same process.
+    logging.getLogger("tensorflow").setLevel(logging.DEBUG if verbose > 1 else logging.ERROR)
 
 
 class ProgressBar:
