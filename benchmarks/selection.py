@@ -96,7 +96,7 @@ def main() -> None:
     args = parser.parse_args()
     from devface_core.config import Config
 
-    size, samples, trials, extra = (32, 16, 20, {"max_steps": 6, "sample_every": 2}) if args.quick else (64, SAMPLES, args.trials, {})
+    size, samples, trials, extra = (32, 16, 4, {"max_steps": 6, "sample_every": 2}) if args.quick else (64, SAMPLES, args.trials, {})
     counts = [int(text) for text in args.per_snapshot.split(",")]
     if not all(1 <= count <= samples for count in counts):
         parser.error(f"--per-snapshot: each count must be from 1 to {samples}")

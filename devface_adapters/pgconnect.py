@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import getpass
 import os
 import re
 from pathlib import Path
 
 import psycopg2
+from dotenv import dotenv_values
 from psycopg2.extensions import parse_dsn
 
 from devface_adapters.secrets import mask_secrets, remember_secrets
@@ -15,41 +17,26 @@ DSN_VARIABLES = ("DEVFACE_DATABASE_URL", "DATABASE_URL")
 
 
 def find_dsn(environ=None, cwd: Path | None = None) -> str:
-    """DEVFACE_DATABASE_URL, DATABASE_URL, then libpq's PG* variables (""), then a .env file in cwd."""
+    """DEVFACE_DATABASE_URL, then DATABASE_URL, each from the environment or else from a .env file in cwd;
+    "" when neither is set (libpq then reads its own PG* variables and defaults)."""
     environ = os.environ if environ is None else environ
-    for name in DSN_VARIABLES:
-        if environ.get(name):
-            return environ[name]
-    if any(name.startswith("PG") for name in environ):
-        return ""
-    return _dotenv_dsn((cwd or Path.cwd()) / ".env") or ""
-
-
-def _dotenv_dsn(path: Path) -> str | None:
-    """The first DSN variable set in a .env file (KEY=VALUE lines, optional quotes and `export`)."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError:
-        return None
-    found = {}
-    for line in lines:
-        key, sep, value = line.strip().removeprefix("export ").partition("=")
-        if sep and not key.startswith("#"):
-            found[key.strip()] = value.strip().strip("'\"")
-    return next((found[name] for name in DSN_VARIABLES if found.get(name)), None)
+    found = {**dotenv_values((cwd or Path.cwd()) / ".env"), **environ}
+    return next((found[name] for name in DSN_VARIABLES if found.get(name)), "")
 
 
 def connection_target(dsn: str) -> str:
-    """`host:port/dbname` for messages (defaults filled from libpq's variables), no user secrets (a password
-    with an unescaped '/' makes libpq read parts of it as the host or port: those parts are masked)."""
+    """`host:port/dbname` for messages, as libpq resolves them (PG* variables, then its defaults: the local
+    socket, and a database named after the user), no user secrets (a password with an unescaped '/' makes
+    libpq read parts of it as the host or port: those parts are masked)."""
     remember_secrets(dsn)
     try:
         parts = parse_dsn(dsn) if dsn else {}
     except psycopg2.ProgrammingError:
         return "(unparsable connection string)"
-    host = parts.get("host") or os.environ.get("PGHOST") or "localhost"
+    host = parts.get("host") or os.environ.get("PGHOST") or "local socket"
     port = parts.get("port") or os.environ.get("PGPORT") or "5432"
-    database = parts.get("dbname") or os.environ.get("PGDATABASE") or parts.get("user") or "postgres"
+    user = parts.get("user") or os.environ.get("PGUSER") or getpass.getuser()
+    database = parts.get("dbname") or os.environ.get("PGDATABASE") or user
     return mask_secrets(f"{host}:{port}/{database}", [parts.get("password") or ""])
 
 

@@ -82,32 +82,41 @@ class AdapterRegistry:
         remember_secrets(spec)
         for value in (options or {}).values():
             remember_secrets(value)
-        cls, argument = self.lookup(spec)
-        if role is not None and role not in cls.capabilities():
-            can = ", ".join(cls.capabilities())
-            raise ConfigError(f"{cls.name!r} cannot be used as a {role} (it can be: {can})")
+        cls, argument = self.lookup(spec, role)
         _check_options(cls, options or {})
         return cls.from_spec(argument, dict(options or {}))
 
-    def lookup(self, spec: str) -> tuple[type[Adapter], str | None]:
-        """(adapter class, argument) for a spec string, without building the adapter; ConfigError if unknown."""
+    def lookup(self, spec: str, role: str | None = None) -> tuple[type[Adapter], str | None]:
+        """(adapter class, argument) for a spec string, without building the adapter; ConfigError if unknown
+        or, given a role (source, sink or store), if the adapter cannot play it."""
         spec = spec.strip()
         if "://" in spec:
             scheme = spec.split("://", 1)[0].lower()
-            return self._known(self._by_scheme.get(scheme), f"{scheme}://", self._by_scheme), spec
+            table = _able(self._by_scheme, role)
+            return _known(self._by_scheme.get(scheme), f"{scheme}://", table, role), spec
         name, _, argument = spec.partition(":")
-        return self._known(self._by_name.get(name), name, self._by_name), argument or None
+        return _known(self._by_name.get(name), name, _able(self._by_name, role), role), argument or None
 
-    @staticmethod
-    def _known(cls, what: str, table: Mapping[str, type[Adapter]]) -> type[Adapter]:
-        if cls is None:
-            remember_secrets(what)
-            close = difflib.get_close_matches(what, list(table), n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            hint += "; a keyword connection string goes in postgres's dsn option" if "=" in what else ""
-            known = ", ".join(sorted(table)) or "none"
-            raise ConfigError(mask_secrets(f"unknown adapter {what!r} (known: {known}{hint})"))
-        return cls
+
+def _able(table: Mapping[str, type[Adapter]], role: str | None) -> dict[str, type[Adapter]]:
+    """The adapters of a table that can play `role` (all of them without one)."""
+    return {key: cls for key, cls in table.items() if role is None or role in cls.capabilities()}
+
+
+def _known(cls, what: str, table: Mapping[str, type[Adapter]], role: str | None) -> type[Adapter]:
+    """The adapter found, or a ConfigError naming the nearest one that can play the role."""
+    if cls is not None and role is not None and role not in cls.capabilities():
+        can = ", ".join(cls.capabilities())
+        raise ConfigError(f"{cls.name!r} cannot be used as a {role} (it can be: {can}; {role}s: "
+                          f"{', '.join(sorted(table)) or 'none'})")
+    if cls is None:
+        remember_secrets(what)
+        close = difflib.get_close_matches(what, list(table), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        hint += "; a keyword connection string goes in postgres's dsn option" if "=" in what else ""
+        known = f"{'known ' + role + 's' if role else 'known'}: {', '.join(sorted(table)) or 'none'}"
+        raise ConfigError(mask_secrets(f"unknown adapter {what!r} ({known}{hint})"))
+    return cls
 
 
 def _check_options(cls: type[Adapter], options: Mapping[str, str]) -> None:

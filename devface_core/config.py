@@ -7,6 +7,7 @@ docs/ are all read from these declarations.
 
 from __future__ import annotations
 
+import difflib
 import os
 from typing import Any, Mapping
 
@@ -174,14 +175,16 @@ def load_config(
     init_from, the base's shape settings (BASE_SETTINGS) stand in for defaults, and when `pretraining` a
     base, PRETRAIN_STEPS stands in for max_steps's default."""
     layers = [
-        (config_files.read_config_file(path) if path else {}, f"config file {path}"),
-        (config_files.environment_settings(os.environ if environ is None else environ, FIELD_NAMES), "environment"),
-        ({k: v for k, v in (overrides or {}).items() if v is not None}, "command-line option"),
+        (config_files.read_config_file(path) if path else {}, lambda name: f"config file {path}: setting {name}"),
+        (config_files.environment_settings(os.environ if environ is None else environ, FIELD_NAMES),
+         lambda name: f"environment variable {config_files.ENV_PREFIX}{name.upper()}"),
+        ({k: v for k, v in (overrides or {}).items() if v is not None},
+         lambda name: f"option --{name.replace('_', '-')} (setting {name})"),
     ]
     merged: dict[str, Any] = {}
     for values, origin in layers:
         for name, value in values.items():
-            merged[name] = _checked(name, value, origin)
+            merged[name] = _checked(name, value, origin(name))
     if merged.get("init_from"):
         merged = {**_base_shape(merged["init_from"]), **merged}
     if pretraining:
@@ -192,17 +195,20 @@ def load_config(
 def _base_shape(folder: str) -> dict[str, Any]:
     """What a base's weights fit (architecture, image size…), so a fine-tune need not repeat them."""
     saved = read_saved_settings(folder, "init_from")
-    return {name: _checked(name, saved[name], f"base {folder}") for name in BASE_SETTINGS if name in saved}
+    return {name: _checked(name, saved[name], f"base {folder}: setting {name}") for name in BASE_SETTINGS
+            if name in saved}
 
 
 def _checked(name: str, value: Any, origin: str) -> Any:
     """Validate one setting alone so the error can say where the bad value came from."""
     if name not in FIELD_NAMES:
-        raise ConfigError(f"{origin}: unknown setting {name!r} (known: {', '.join(FIELD_NAMES)})")
+        close = difflib.get_close_matches(name, FIELD_NAMES, n=1)
+        hint = f"did you mean {close[0]!r}?" if close else "docs/settings.md lists every setting"
+        raise ConfigError(f"{origin}: unknown setting ({hint})")
     try:
         return getattr(Config(**{name: value}), name)
     except (TypeError, ValueError) as exc:
-        raise ConfigError(f"{origin}: setting {name} = {value!r}: {exc}") from None
+        raise ConfigError(f"{origin} = {value!r}: {exc}") from None
 
 
 def _build(values: dict[str, Any]) -> Config:

@@ -22,6 +22,10 @@ from devface_core.types import PretrainReport, Progress, PublishedImage, RunRepo
 from devface_core.userid import validate_user_id
 
 logger = logging.getLogger(__name__)
+# Where each phase of a run is announced (reading, training, selecting, publishing): INFO lines a command
+# shows by default, so a run without a terminal is never silent for minutes; a library user opts in.
+PHASE_LOGGER = "devface_core.phases"
+phases = logging.getLogger(PHASE_LOGGER)
 
 
 def run_pipeline(
@@ -38,10 +42,14 @@ def run_pipeline(
     config = plan.config  # as trained: settings on 'auto' resolved, so the report says what was used
     timings: dict[str, float] = {}
     started = time.perf_counter()
+    phases.info("%s: reading likes from %s", user_id, _describe(source))
     training_set = _read(source, user_id, config)
     timings["read"] = time.perf_counter() - started
+    phases.info("%s: %d images read (%d skipped) in %.1f s", user_id, len(training_set.images),
+                len(training_set.skipped), timings["read"])
     selection, trainer = _train_and_select(training_set, user_id, plan, progress, timings)
     started = time.perf_counter()
+    phases.info("%s: publishing to %s", user_id, _describe(sink))
     uri = sink.publish(user_id, published_image(selection, config, user_id))
     timings["publish"] = time.perf_counter() - started
     logger.info("user %r: published epoch %d to %s", user_id, selection.snapshot.epoch, uri)
@@ -75,8 +83,10 @@ def run_pretraining(source: ImageSource, user_ids: Iterable[str], config: Config
     if len(images) == 0:
         raise NoImagesError(f"pretrain: no usable liked images for {len(users)} users")
     trainer = Trainer(plan)
+    phases.info("pretraining on %d images of %d users", len(images), len(users))
     for _ in trainer.train(images, progress):
         pass
+    phases.info("saving the base in %s", out)
     trainer.save_base(out)
     return PretrainReport(users, len(images), sum(len(s.skipped) for s in sets), trainer.steps_done,
                           str(Path(out)), plan.config.to_dict())
@@ -91,6 +101,8 @@ def _train_and_select(training_set, user_id, plan: TrainingPlan, progress, timin
     started = time.perf_counter()
     checkpoint_dir = user_checkpoint_dir(config.checkpoint_dir, user_id) if config.checkpoint_dir else None
     trainer = Trainer(plan, checkpoint_dir)
+    limit = f", at most {plan.step_limit} steps" if plan.step_limit else ""
+    phases.info("%s: training on %d images (%d epochs%s)", user_id, len(training_set.images), config.epochs, limit)
     snapshots = list(trainer.train(training_set.images, progress))
     if config.save_generator:
         trainer.save_generator(config.save_generator)
@@ -99,6 +111,8 @@ def _train_and_select(training_set, user_id, plan: TrainingPlan, progress, timin
         logger.info("user %r: contact sheet of %d snapshots at %s", user_id, len(snapshots), sheet)
     timings["train"] = time.perf_counter() - started
     started = time.perf_counter()
+    phases.info("%s: trained %d steps in %.0f s; selecting (%s) among %d snapshots", user_id, trainer.steps_done,
+                timings["train"], config.select, len(snapshots))
     selection = select_snapshot(snapshots, config.select, training_set.images)
     timings["select"] = time.perf_counter() - started
     return selection, trainer

@@ -54,13 +54,14 @@ class SkippedImage:
 
 @attrs.frozen
 class Progress:
-    """One tick of training progress, handed to the `progress` callback after every epoch."""
+    """One tick of training progress, handed to the `progress` callback every few steps (at most 25)."""
 
     epoch: int
     epochs: int
     step: int
     losses: dict[str, float]
     elapsed_s: float
+    total_steps: int | None = None  # where the run will stop: its epochs' steps, or the step limit if sooner
 
 
 @attrs.frozen

@@ -44,8 +44,9 @@ def render() -> str:
     lines = ["# Settings", "",
              "Generated from `devface_core/config.py` by `python scripts/settings_reference.py`; do not edit.", "",
              "Each setting comes from, highest first: its command-line option, the environment variable "
-             "`DEVFACE_<NAME>` (`DEVFACE_MAX_STEPS=3000`), a `--config` file (TOML or YAML: top-level keys or a "
-             "`[devface]` table), then the default. Choices are listed in the help.", ""]
+             "`DEVFACE_<NAME>` (`DEVFACE_MAX_STEPS=3000`), the same variable in a `.env` file in the working "
+             "directory, a `--config` file (TOML or YAML: top-level keys or a `[devface]` table), then the "
+             "default. Choices are listed in the help.", ""]
     for section in SECTIONS:
         lines += [f"## {SECTION_TITLES[section]}", "", "| setting | option | default | what it does |",
                   "|---|---|---|---|"]

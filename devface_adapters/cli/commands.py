@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
-import sys
 
 import attrs
 import click
 
-from devface_adapters.cli.options import SPEC, run_options, training_options
-from devface_adapters.cli.reporting import echo, ProgressBar, configure_logging, print_report, reports_errors
+from devface_adapters.cli.options import SOURCE_SPEC, STORE_SPEC, run_options, training_options
+from devface_adapters.cli.progress import ProgressDisplay
+from devface_adapters.cli.reporting import (OneLineCommand, OneLineGroup, configure_logging, echo, print_report,
+                                            reports_errors)
 from devface_adapters.quiet import native_stderr_silenced
 from devface_adapters.registry import get_registry, parse_options
 from devface_core import load_config, run_pipeline
@@ -29,23 +30,22 @@ def resolve(spec: str, option_pairs, role: str):
 HELP_OPTIONS = {"help_option_names": ["-h", "--help"]}
 
 
-@click.command(name="run", context_settings=HELP_OPTIONS)
+@click.command(name="run", cls=OneLineCommand, context_settings=HELP_OPTIONS)
 @click.version_option(package_name="devface", message="devface %(version)s")
 @run_options
 @reports_errors
-def run_command(source, sink, user_id, source_opt, sink_opt, config_file, as_json, verbose, **settings):
+def run_command(source, sink, user_id, source_opt, sink_opt, config_file, as_json, verbose, quiet, **settings):
     """Train a GAN on a user's liked faces and publish the generated face."""
-    configure_logging(verbose)
+    configure_logging(verbose, quiet)
     config = load_config(config_file, overrides=settings)
     image_source = resolve(source, source_opt, "source")
     image_sink = resolve(sink, sink_opt, "sink")
-    show_bar = sys.stderr.isatty() and not as_json
-    with native_stderr_silenced(enabled=verbose < 2), ProgressBar(config, show_bar) as progress:
+    with native_stderr_silenced(enabled=verbose < 2), ProgressDisplay(quiet, as_json) as progress:
         report = run_pipeline(image_source, image_sink, user_id, config, progress=progress)
     print_report(report, as_json)
 
 
-@click.group(context_settings=HELP_OPTIONS)
+@click.group(cls=OneLineGroup, context_settings=HELP_OPTIONS)
 @click.version_option(package_name="devface", message="devface %(version)s")
 def main():
     """devface: turn the faces a person liked into a new face that shows their taste."""
@@ -55,15 +55,15 @@ main.add_command(run_command)
 
 
 @main.command()
-@click.option("--source", required=True, type=SPEC, help="Where every user's liked images are (spec string).")
+@click.option("--source", required=True, type=SOURCE_SPEC, help="Where every user's liked images are (spec string).")
 @click.option("--source-opt", multiple=True, metavar="KEY=VALUE", help="Option for the source.")
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Folder to write the base model to.")
 @click.option("--user", "user_ids", multiple=True, help="A user to include (repeat); default: every user.")
 @training_options
 @reports_errors
-def pretrain(source, source_opt, out, user_ids, config_file, as_json, verbose, **settings):
+def pretrain(source, source_opt, out, user_ids, config_file, as_json, verbose, quiet, **settings):
     """Train a shared base model on every user's likes; fine-tune from it with `--init-from`."""
-    configure_logging(verbose)
+    configure_logging(verbose, quiet)
     config = load_config(config_file, overrides=settings, pretraining=True)
     image_source = resolve(source, source_opt, "source")
     if not user_ids:
@@ -71,8 +71,7 @@ def pretrain(source, source_opt, out, user_ids, config_file, as_json, verbose, *
         if list_users is None:
             raise ConfigError(f"pretrain: {source} cannot list its users; name them with --user")
         user_ids = list_users()
-    show_bar = sys.stderr.isatty() and not as_json
-    with native_stderr_silenced(enabled=verbose < 2), ProgressBar(config, show_bar) as progress:
+    with native_stderr_silenced(enabled=verbose < 2), ProgressDisplay(quiet, as_json) as progress:
         report = run_pretraining(image_source, user_ids, config, out, progress=progress)
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=2))
@@ -97,8 +96,8 @@ def plugins(as_json):
 
 
 @main.command()
-@click.option("--from", "source", required=True, type=SPEC, help="Where the images are (spec string).")
-@click.option("--to", "store", required=True, type=SPEC, help="The store to add them to (spec string).")
+@click.option("--from", "source", required=True, type=SOURCE_SPEC, help="Where the images are (spec string).")
+@click.option("--to", "store", required=True, type=STORE_SPEC, help="The store to add them to (spec string).")
 @click.option("--user", "user_id", required=True, help="The user who liked them.")
 @click.option("--from-opt", multiple=True, metavar="KEY=VALUE")
 @click.option("--to-opt", multiple=True, metavar="KEY=VALUE")

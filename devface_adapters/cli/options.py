@@ -14,20 +14,25 @@ from devface_core.errors import DevfaceError
 
 
 class AdapterSpec(click.ParamType):
-    """A spec string (`memory`, `dir:PATH`, `s3://bucket/prefix`) whose adapter name must be registered."""
+    """A spec string (`memory`, `dir:PATH`, `s3://bucket/prefix`) whose adapter must be registered and, given
+    a role, able to play it (so `--sink` offers only adapters that can publish)."""
 
     name = "spec"
+
+    def __init__(self, role: str | None = None):
+        self.role = role
 
     def convert(self, value, param, ctx):
         """The spec as given, once the registry knows its adapter."""
         try:
-            get_registry().lookup(value)
+            get_registry().lookup(value, self.role)
         except DevfaceError as exc:
             self.fail(str(exc), param, ctx)
         return value
 
 
-SPEC = AdapterSpec()
+SPEC, SOURCE_SPEC, SINK_SPEC = AdapterSpec(), AdapterSpec("source"), AdapterSpec("sink")
+STORE_SPEC = AdapterSpec("store")
 
 
 def _apply(options, command):
@@ -68,6 +73,7 @@ def training_options(command):
         *settings_options("train"),
         click.option("--json", "as_json", is_flag=True, help="Print the report as JSON on stdout."),
         click.option("-v", "--verbose", count=True, help="More logging (-vv for debug)."),
+        click.option("-q", "--quiet", is_flag=True, help="No phase or progress lines (errors and the report still show)."),
     ]
     return _apply(options, command)
 
@@ -75,8 +81,8 @@ def training_options(command):
 def run_options(command):
     """The options of `devface-run` / `devface run`."""
     options = [
-        click.option("--source", required=True, type=SPEC, help="Where liked images come from (spec string)."),
-        click.option("--sink", required=True, type=SPEC, help="Where the face goes (spec string)."),
+        click.option("--source", required=True, type=SOURCE_SPEC, help="Where liked images come from (spec string)."),
+        click.option("--sink", required=True, type=SINK_SPEC, help="Where the face goes (spec string)."),
         click.option("--user", "user_id", required=True, help="The user whose likes to train on."),
         click.option("--source-opt", multiple=True, metavar="KEY=VALUE", help="Option for the source."),
         click.option("--sink-opt", multiple=True, metavar="KEY=VALUE", help="Option for the sink."),

@@ -9,8 +9,10 @@ import sys
 
 import click
 
+from devface_adapters.envfile import apply_env_file
 from devface_adapters.secrets import mask_secrets
-from devface_core import Config, DevfaceError, RunReport
+from devface_core import DevfaceError, RunReport
+from devface_core.pipeline import PHASE_LOGGER
 
 logger = logging.getLogger("devface")
 _CONTROL = {code: f"\\x{code:02x}" for code in [*range(0x20), 0x7F]}
@@ -45,15 +47,45 @@ def reports_errors(command):
     return wrapper
 
 
+class _OneLineErrors:
+    """click's own errors (a bad option, a missing one) as one `devface: error:` line, no usage block; and
+    the working directory's .env applied first (envfile)."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        apply_env_file()
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        try:
+            # Not standalone: click returns --help's and --version's exit code instead of exiting.
+            code = super().main(args, prog_name, complete_var, False, **extra)
+        except click.ClickException as exc:
+            hint = " (see --help)" if isinstance(exc, click.UsageError) else ""
+            _fail(" ".join(exc.format_message().split()) + hint, exc.exit_code)
+        except click.Abort:
+            _fail("interrupted", 130)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+class OneLineCommand(_OneLineErrors, click.Command):
+    """A click command whose usage errors are one line (see _OneLineErrors)."""
+
+
+class OneLineGroup(_OneLineErrors, click.Group):
+    """A click group whose usage errors, its commands' included, are one line."""
+
+
 def _fail(message: str, code: int):
     echo(f"devface: error: {message}", err=True)
     sys.exit(code)
 
 
 class _SafeFormatter(logging.Formatter):
-    """Log lines made safe like every other line (a traceback at -vv keeps its own lines)."""
+    """Log lines made safe like every other line (a traceback at -vv keeps its own lines); a run's phase
+    and progress lines read `devface: …`, without a level."""
 
     def formatMessage(self, record: logging.LogRecord) -> str:
+        if record.name == PHASE_LOGGER:
+            return safe_text(f"devface: {record.message}")
         return safe_text(super().formatMessage(record))
 
 
@@ -69,48 +101,19 @@ class _CurrentStderr(logging.StreamHandler):
         pass
 
 
-def configure_logging(verbose: int) -> None:
+def configure_logging(verbose: int, quiet: bool = False) -> None:
+    """WARNING and up by default, INFO at -v, DEBUG at -vv; the run's phase lines unless `quiet`."""
     level = logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING
     handler = _CurrentStderr()
-    handler.setLevel(level)  # libraries that set their own logger levels (werkzeug, botocore) stay quiet
+    # Records pass the handler by level, or as phase lines: libraries that set their own logger levels
+    # (werkzeug, botocore) stay quiet at the default level.
+    handler.addFilter(lambda record: record.levelno >= level or record.name == PHASE_LOGGER)
     handler.setFormatter(_SafeFormatter("devface: %(levelname)s: %(message)s"))
     logging.basicConfig(level=level, handlers=[handler], force=True)
+    logging.getLogger(PHASE_LOGGER).setLevel(logging.WARNING if quiet else logging.INFO)
     # TensorFlow's INFO is checkpoint chatter and its WARNINGs are tf.function retracing notes; they reached
     # stderr and, under click's CliRunner, the --json output of a later command in the same process.
     logging.getLogger("tensorflow").setLevel(logging.DEBUG if verbose > 1 else logging.ERROR)
-
-
-class ProgressBar:
-    """A click progress bar over steps (or epochs without a step limit) with losses and ETA on a terminal."""
-
-    def __init__(self, config: Config, enabled: bool):
-        self._by_steps = bool(config.max_steps)
-        length = config.max_steps or config.epochs
-        self._bar = click.progressbar(length=length, label="training", file=sys.stderr,
-                                      show_eta=True, item_show_func=self._describe) if enabled else None
-        self._latest = None
-
-    def __enter__(self):
-        if self._bar is None:
-            return None
-        self._bar.__enter__()
-        return self._advance
-
-    def __exit__(self, *exc_info):
-        if self._bar is not None:
-            self._bar.__exit__(*exc_info)
-
-    def _advance(self, tick) -> None:
-        done_before = self._latest.step if self._latest is not None else 0
-        self._latest = tick
-        self._bar.update(tick.step - done_before if self._by_steps else 1, tick)
-
-    @staticmethod
-    def _describe(tick) -> str | None:
-        if tick is None:
-            return None
-        losses = " ".join(f"{name}={value:.3f}" for name, value in tick.losses.items())
-        return f"step {tick.step} epoch {tick.epoch} {losses}"
 
 
 def print_report(report: RunReport, as_json: bool) -> None:

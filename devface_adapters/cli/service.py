@@ -10,7 +10,7 @@ import attrs
 import click
 
 from devface_adapters.cli.commands import main, resolve
-from devface_adapters.cli.options import SPEC, training_options
+from devface_adapters.cli.options import SINK_SPEC, SOURCE_SPEC, SPEC, training_options
 from devface_adapters.cli.reporting import echo, configure_logging, reports_errors
 from devface_adapters.quiet import native_stderr_silenced
 from devface_adapters.registry import parse_options
@@ -42,9 +42,9 @@ def db_init(database, db_opt, with_trigger):
 
 
 @main.command()
-@click.option("--source", default="postgres", show_default=True, type=SPEC,
+@click.option("--source", default="postgres", show_default=True, type=SOURCE_SPEC,
               help="The PostgreSQL likes store to watch (spec string).")
-@click.option("--sink", required=True, type=SPEC, help="Where each user's face goes (spec string).")
+@click.option("--sink", required=True, type=SINK_SPEC, help="Where each user's face goes (spec string).")
 @click.option("--source-opt", multiple=True, metavar="KEY=VALUE", help="Option for the source.")
 @click.option("--sink-opt", multiple=True, metavar="KEY=VALUE", help="Option for the sink.")
 @click.option("--queue", "queue_kind", type=click.Choice(["local", "celery"]), default="local", show_default=True,
@@ -57,11 +57,11 @@ def db_init(database, db_opt, with_trigger):
 @training_options
 @reports_errors
 def watch(source, sink, source_opt, sink_opt, queue_kind, quiet_seconds, min_likes, scan_seconds,
-          config_file, as_json, verbose, **settings):
+          config_file, as_json, verbose, quiet, **settings):
     """Retrain a user's face whenever they like new faces (needs `devface db init --with-trigger`)."""
     from devface_adapters.watch import LocalQueue, WatchSettings, Watcher
 
-    configure_logging(max(verbose, 1))  # a long-running service says what it does
+    configure_logging(max(verbose, 1), quiet)  # a long-running service says what it does
     config = load_config(config_file, overrides=settings)
     feed = resolve(source, source_opt, "source")
     if not hasattr(feed, "listen"):

@@ -9,6 +9,7 @@ augmentation (`augment`), sampling (`sampling`), checkpoints and bases.
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import time
@@ -111,7 +112,7 @@ class Trainer:
         """Train for `config.epochs` on (N, S, S, 3) uint8 images, yielding a Snapshot every `sample_every`."""
         check_training_images(images, self.config.image_size)
         full_size = resident_images(images)
-        steps = self.steps_per_epoch(len(images))
+        steps = self._steps_per_epoch = self.steps_per_epoch(len(images))
         first_epoch, history = self._start()
         self.epochs_done = first_epoch - 1
         yield from history
@@ -120,14 +121,11 @@ class Trainer:
         for epoch in range(first_epoch, self.config.epochs + 1):
             if self._steps_left(steps) == 0:
                 return
-            scalar_losses, real_images = self._train_epoch(full_size, real_images, steps, started)
+            tick = functools.partial(self._tick, progress, epoch, started) if progress else None
+            scalar_losses, real_images = self._train_epoch(full_size, real_images, steps, started, tick)
             self.epochs_done = epoch
             logger.debug("epoch %d/%d trained (step %d)", epoch, self.config.epochs, self.steps_done)
-            if progress is not None:
-                elapsed = time.perf_counter() - started
-                progress(Progress(epoch, self.config.epochs, self.steps_done, scalar_losses, elapsed))
-            out_of_time = self.config.max_seconds and time.perf_counter() - started >= self.config.max_seconds
-            last = epoch == self.config.epochs or self._steps_left(steps) == 0 or bool(out_of_time)
+            last = epoch == self.config.epochs or self._steps_left(steps) == 0 or self._out_of_time(started)
             if epoch % self.config.sample_every == 0 or last:
                 history.append(self.snapshot(epoch, scalar_losses))
                 yield history[-1]
@@ -138,15 +136,28 @@ class Trainer:
                 return
             real_images = self._grow(full_size, steps, started, real_images)
 
+    def _tick(self, progress: ProgressCallback, epoch: int, started: float, losses: dict[str, float]) -> None:
+        total = self.config.epochs * self._steps_per_epoch
+        total = min(total, self.plan.step_limit) if self.plan.step_limit else total
+        progress(Progress(epoch, self.config.epochs, self.steps_done, losses, time.perf_counter() - started, total))
+
+    def _out_of_time(self, started: float) -> bool:
+        return bool(self.config.max_seconds) and time.perf_counter() - started >= self.config.max_seconds
+
     def _train_epoch(self, full_size: tf.Tensor, real_images: tf.Tensor, steps_per_epoch: int,
-                     started: float) -> tuple[dict[str, float], tf.Tensor]:
-        """One epoch's steps (the last step's losses, and the real images at the side reached): a growing
-        run checks its schedule every GROWTH_CHECK_STEPS, so it grows on time however long an epoch is."""
+                     started: float, tick: Callable[[dict[str, float]], None] | None) -> tuple[dict, tf.Tensor]:
+        """One epoch's steps (the last step's losses, and the real images at the side reached), in chunks of
+        GROWTH_CHECK_STEPS: after each, progress is reported, the time budget checked (an epoch over
+        thousands of likes can outlast it) and a growing run's schedule followed."""
         left, losses = self._steps_left(steps_per_epoch), {}
         while left > 0:
             count = min(GROWTH_CHECK_STEPS, left)
             losses = self.run_steps(real_images, count)
             left -= count
+            if tick is not None:
+                tick(losses)
+            if left and self._out_of_time(started):
+                break
             if left:  # _grow leaves a run that does not grow as it is
                 real_images = self._grow(full_size, steps_per_epoch, started, real_images)
         return losses, real_images

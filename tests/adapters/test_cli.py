@@ -6,6 +6,7 @@ import base64
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 
@@ -47,6 +48,24 @@ def test_main_job_demo_to_jsfile_as_a_real_command(tmp_path):
     assert "Traceback" not in result.stderr and "oneDNN" not in result.stderr
     subprocess.run(["node", "--check", str(out)], check=True)
     assert data_url_png_size(node_constant(out)) == (500, 492)
+    # stderr is a pipe, not a terminal: each phase and the training's progress still show, as plain lines
+    lines = result.stderr.splitlines()
+    for start in ("devface: alice: reading likes from demo", "devface: alice: training on",
+                  "devface: training: step ", "devface: alice: trained", "devface: alice: publishing to jsfile"):
+        assert any(line.startswith(start) for line in lines), f"no line starting {start!r} in:\n{result.stderr}"
+
+
+def test_progress_lines_count_steps_towards_the_run_total_and_quiet_silences_them(tmp_path):
+    command = ["--source", "demo", "--sink", f"jsfile:{tmp_path / 'face.js'}", "--user", "alice", *TINY]
+    result = CliRunner().invoke(run_command, [*command, "--max-steps", "60", "--epochs", "1000"])
+    assert result.exit_code == 0, result.output
+    progress = [line for line in result.stderr.splitlines() if line.startswith("devface: training: step")]
+    # the first tick (an epoch of the demo's likes, or 25 steps) and the last always show; others at most
+    # every few seconds
+    assert re.match(r"devface: training: step ([1-9]|1\d|2[0-5])/60 \(\d+%\) · d -?\d\.\d\d g -?\d", progress[0])
+    assert progress[-1].startswith("devface: training: step 60/60 (100%) · d ")
+    quiet = CliRunner().invoke(run_command, [*command, "--max-steps", "2", "--quiet"])
+    assert quiet.exit_code == 0 and quiet.stderr == "" and quiet.stdout.startswith("published alice's face")
 
 
 def test_dir_to_dir_round_trip_with_mixed_images(tmp_path):
@@ -74,7 +93,7 @@ def test_dir_to_dir_round_trip_with_mixed_images(tmp_path):
 @pytest.mark.parametrize(
     "args,code,message",
     [
-        (["--source", "nope", "--sink", "memory"], 2, "unknown adapter 'nope' (known: demo, dir, jsfile, memory"),
+        (["--source", "nope", "--sink", "memory"], 2, "unknown adapter 'nope' (known sources: demo, dir, memory"),
         (["--source", "demo", "--sink", "demo"], 2, "'demo' cannot be used as a sink"),
         (["--source", "demo", "--sink", "memory", "--epochs", "0"], 2, "epochs"),
         (["--source", "demo", "--sink", "memory", "--sink-opt", "colour=red"], 2, "unknown option colour"),
@@ -151,3 +170,25 @@ def test_version_and_short_help_options():
 def test_a_mistyped_adapter_suggests_the_nearest_name():
     result = CliRunner().invoke(run_command, ["--source", "demo", "--sink", "jsfil", "--user", "alice"])
     assert result.exit_code == 2 and "did you mean 'jsfile'?" in result.output
+
+
+def test_sink_offers_only_adapters_that_can_publish():
+    result = CliRunner().invoke(run_command, ["--source", "demo", "--sink", "dem", "--user", "alice"])
+    assert "known sinks: dir, jsfile, memory, postgres, s3" in result.output
+    assert "'demo'" not in result.output  # the source-only demo is not offered as a sink
+    result = CliRunner().invoke(run_command, ["--source", "demo", "--sink", "demo", "--user", "alice"])
+    assert result.exit_code == 2 and "'demo' cannot be used as a sink" in result.output
+
+
+@pytest.mark.parametrize("arguments, expected", [
+    (["run", "--source", "demo", "--sink", "jsfil", "--user", "a"], "Invalid value for '--sink'"),
+    (["run", "--source", "demo", "--sink", "jsfile", "--user", "a", "--max-step", "3"], "'--max-steps'"),
+    (["run", "--source", "demo", "--sink", "jsfile", "--user", "a", "--max-steps", "abc"], "'abc' is not a valid integer"),
+    (["run", "--source", "demo", "--sink", "jsfile"], "Missing option '--user'"),
+    (["frob"], "No such command 'frob'"),
+])
+def test_usage_errors_are_one_line_without_the_usage_block(arguments, expected):
+    result = subprocess.run([script("devface"), *arguments], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("devface: error: "), result.stderr
+    assert expected in result.stderr and "(see --help)" in result.stderr and "Usage:" not in result.stderr

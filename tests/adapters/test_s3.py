@@ -15,6 +15,7 @@ from devface_adapters.cli import main, run_command
 from devface_adapters.s3 import S3Adapter, parse_s3_url
 from devface_core.errors import ConfigError
 from tests.helpers import images
+from tests.helpers.cli import the_error_line
 
 TINY = ["--epochs", "1", "--image-size", "32", "--batch-size", "4", "--z-dim", "8"]
 
@@ -103,7 +104,7 @@ def test_path_tricks_in_user_ids_are_refused_before_any_request(user):
 def test_storage_errors_are_one_line_exit_4(s3_bucket, spec, options, message):
     result = run(["--source", spec, "--sink", "memory", *options])
     assert result.exit_code == 4, result.output
-    assert message in result.output and len(result.output.strip().splitlines()) == 1
+    assert message in the_error_line(result.output)
     assert "testing-secret-Key9" not in result.output
 
 

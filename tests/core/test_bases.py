@@ -18,6 +18,12 @@ from devface_core.errors import ConfigError
 from devface_core.gan.trainer import Trainer
 from tests.helpers.images import face_like
 
+
+@pytest.fixture
+def tiny_config(tiny_config):
+    """This file's checks are written for 32×32 (its images, sizes and stages), not conftest's 16×16."""
+    return attrs.evolve(tiny_config, image_size=32)
+
 TINY = ["--epochs", "1", "--image-size", "16", "--batch-size", "4", "--z-dim", "8"]
 
 
@@ -34,7 +40,7 @@ def test_pretrain_uses_every_user_and_a_run_fine_tunes_from_the_base(likes, tmp_
     result = CliRunner().invoke(main, ["pretrain", "--source", f"dir:{likes}", "--out", str(tmp_path / "base"),
                                        "--ema", "0.9", *TINY, "--json"])
     assert result.exit_code == 0, result.output
-    report = json.loads(result.output)
+    report = json.loads(result.stdout)
     assert report["users"] == ["ann", "bob", "cy"] and report["images_used"] == 9
     assert report["config"]["r1_gamma"] == R1_FOR_BASES  # 'auto': a base trains with R1
     assert report["config"]["max_steps"] == PRETRAIN_STEPS  # a base's own default length (--epochs 1 ends it here)
@@ -46,7 +52,7 @@ def test_pretrain_uses_every_user_and_a_run_fine_tunes_from_the_base(likes, tmp_
                                               "--batch-size", "4", "--json"])
     assert result.exit_code == 0, result.output
     assert MemoryAdapter(space="base-test").space.published("ann") is not None
-    assert (json.loads(result.output)["config"]["image_size"], json.loads(result.output)["config"]["z_dim"]) == (16, 8)
+    assert (json.loads(result.stdout)["config"]["image_size"], json.loads(result.stdout)["config"]["z_dim"]) == (16, 8)
 
 
 def test_fine_tuning_starts_from_the_base_weights(tiny_config, tmp_path):

@@ -14,7 +14,7 @@ from devface_core.gan.trainer import Trainer
 
 @pytest.fixture
 def dataset():
-    return np.random.default_rng(1).integers(0, 255, (12, 32, 32, 3), dtype=np.uint8)
+    return np.random.default_rng(1).integers(0, 255, (12, 16, 16, 3), dtype=np.uint8)
 
 
 @pytest.fixture
@@ -40,7 +40,7 @@ def test_resumed_run_matches_the_uninterrupted_run_byte_for_byte(config, dataset
 
 def test_resume_with_other_training_settings_is_refused(config, dataset, tmp_path):
     train(config, dataset, tmp_path / "u")
-    with pytest.raises(ConfigError, match=r"image_size 32 → 48"):
+    with pytest.raises(ConfigError, match=r"image_size 16 → 48"):
         next(Trainer(attrs.evolve(config, resume=True, image_size=48), tmp_path / "u").train(
             np.zeros((4, 48, 48, 3), np.uint8)))
 

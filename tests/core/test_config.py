@@ -54,12 +54,18 @@ def test_yaml_file_with_a_devface_section(tmp_path):
     assert (config.image_size, config.output_size, config.select) == (32, (250, 246), "latest")
 
 
-def test_errors_say_where_the_bad_value_came_from(tmp_path):
-    with pytest.raises(ConfigError, match="environment.*epochs"):
+def test_errors_name_the_variable_option_or_file_key_and_suggest_the_nearest_setting(tmp_path):
+    with pytest.raises(ConfigError, match="^environment variable DEVFACE_EPOCHS = 'many': "):
         load_config(environ={"DEVFACE_EPOCHS": "many"})
+    with pytest.raises(ConfigError, match=r"^option --max-steps \(setting max_steps\) = -5: "):
+        load_config(environ={}, overrides={"max_steps": -5})
     file = tmp_path / "bad.toml"
     file.write_text("epoch = 3\n")
-    with pytest.raises(ConfigError, match="unknown setting 'epoch'"):
+    with pytest.raises(ConfigError) as raised:
+        load_config(file, environ={})
+    assert str(raised.value) == f"config file {file}: setting epoch: unknown setting (did you mean 'epochs'?)"
+    file.write_text("colour_scheme = 'dark'\n")  # nothing near it: a pointer, not a dump of every name
+    with pytest.raises(ConfigError, match="unknown setting \\(docs/settings.md lists every setting\\)$"):
         load_config(file, environ={})
 
 

@@ -19,6 +19,12 @@ from devface_core.gan.trainer import Trainer
 
 
 @pytest.fixture
+def tiny_config(tiny_config):
+    """This file's checks are written for 32×32 (its images, sizes and stages), not conftest's 16×16."""
+    return attrs.evolve(tiny_config, image_size=32)
+
+
+@pytest.fixture
 def growing(tiny_config, tmp_path):
     return attrs.evolve(tiny_config, architecture="fast", grow_from=16, epochs=6, checkpoint_every=1, ema=0.9)
 

@@ -13,6 +13,12 @@ from tests.helpers import images
 
 
 @pytest.fixture
+def tiny_config(tiny_config):
+    """This file's checks are written for 32×32 (its images, sizes and stages), not conftest's 16×16."""
+    return attrs.evolve(tiny_config, image_size=32)
+
+
+@pytest.fixture
 def likes(request):
     store = MemoryAdapter(space=f"pipeline-{request.node.name}")
     store.space.clear()

@@ -19,6 +19,12 @@ from devface_core.types import Snapshot
 
 
 @pytest.fixture
+def tiny_config(tiny_config):
+    """This file's checks are written for 32×32 (its images, sizes and stages), not conftest's 16×16."""
+    return attrs.evolve(tiny_config, image_size=32)
+
+
+@pytest.fixture
 def images():
     return np.random.default_rng(0).integers(0, 255, (8, 32, 32, 3), dtype=np.uint8)
 

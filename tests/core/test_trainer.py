@@ -16,7 +16,7 @@ from devface_core.gan.trainer import Trainer
 
 @pytest.fixture
 def dataset():
-    return np.random.default_rng(0).integers(0, 255, (10, 32, 32, 3), dtype=np.uint8)
+    return np.random.default_rng(0).integers(0, 255, (10, 16, 16, 3), dtype=np.uint8)
 
 
 def test_snapshots_come_every_sample_every_epochs_plus_the_last(tiny_config, dataset):
@@ -24,7 +24,7 @@ def test_snapshots_come_every_sample_every_epochs_plus_the_last(tiny_config, dat
     snapshots = list(Trainer(config).train(dataset))
     assert [s.epoch for s in snapshots] == [2, 4, 5]
     for snapshot in snapshots:
-        assert snapshot.images.shape == (2, 32, 32, 3) and snapshot.images.dtype == np.uint8
+        assert snapshot.images.shape == (2, 16, 16, 3) and snapshot.images.dtype == np.uint8
         assert set(snapshot.losses) == {"d_loss", "g_loss", "d_real", "augment_p"}
 
 
@@ -90,7 +90,7 @@ def test_generator_saves_as_keras_file(tiny_config, dataset, tmp_path):
 def test_max_steps_stops_training_early_with_a_final_snapshot(tiny_config):
     config = attrs.evolve(tiny_config, epochs=50, max_steps=5, sample_every=100)
     trainer = Trainer(config)
-    snapshots = list(trainer.train(np.zeros((8, 32, 32, 3), np.uint8)))
+    snapshots = list(trainer.train(np.zeros((8, 16, 16, 3), np.uint8)))
     assert trainer.steps_done == 5
     assert [snapshot.epoch for snapshot in snapshots] == [3]
 
@@ -109,5 +109,5 @@ def test_mixed_bfloat16_computes_in_bf16_and_still_yields_uint8_snapshots(tiny_c
     snapshot = list(trainer.train(dataset))[-1]
     assert trainer.generator.layers[-1].compute_dtype == "bfloat16"
     assert trainer.generator.layers[-1].kernel.dtype == "float32"
-    assert snapshot.images.dtype == np.uint8 and snapshot.images.shape == (2, 32, 32, 3)
+    assert snapshot.images.dtype == np.uint8 and snapshot.images.shape == (2, 16, 16, 3)
     assert keras.config.dtype_policy().name == "float32"  # the policy did not leak out of the build

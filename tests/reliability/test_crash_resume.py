@@ -19,7 +19,9 @@ from tests.helpers.images import face_like
 from tests.helpers.js import js_face_png
 from tests.helpers.scripts import script
 
-TRIALS = 14  # 20 made this the slowest test (209 s on a slow 2-core host); at least 5 must still kill training
+# Each trial is a process starting TensorFlow (7–10 s on 2 cores): 14 trials took 152 s of a CI run. Six
+# still kill each sink twice; alone on 2 cores, 14 of 14 kills landed in training (more do under load).
+TRIALS = 6
 CHECKPOINT_EVERY = 4
 # Short enough that the later trials resume a finished run and are killed while publishing it.
 EPOCHS = 60
@@ -142,6 +144,6 @@ def test_sigkill_at_random_points_loses_nothing(tmp_path, likes, sinks):
     for sink, read_published in sinks:
         assert Child(run_command(likes, checkpoints, sink)).finish() == 0
         assert read_published() == expected_png, f"{sink[1]}: the resumed run must publish what an uninterrupted one did"
-    assert killed_while_training >= 5, "too few kills landed during training to prove anything"
+    assert killed_while_training >= 4, "too few kills landed during training to prove anything"
     assert not [p.name for p in (tmp_path / "out").iterdir() if not p.name.startswith(".")
                 if p.name not in ("crash.png", "crash.json")]

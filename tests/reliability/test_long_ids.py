@@ -58,5 +58,5 @@ def test_long_ids_train_with_checkpoints_and_contact_sheets(tmp_path):
 
 @pytest.mark.parametrize("setting", ["checkpoint_dir", "contact_sheets", "init_from", "save_generator"])
 def test_a_nul_byte_in_a_path_setting_names_the_setting(setting):
-    with pytest.raises(ConfigError, match=f"setting {setting} = .*NUL byte"):
+    with pytest.raises(ConfigError, match=f"option --{setting.replace('_', '-')} \\(setting {setting}\\) = .*NUL byte"):
         load_config(environ={}, overrides={setting: "out\x00put"})
