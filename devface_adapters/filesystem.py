@@ -88,13 +88,16 @@ class DirectoryAdapter(Adapter):
 
     def users(self) -> list[str]:
         """Every user folder (the per-user layout); a flat folder has no named users."""
-        if not self.root.is_dir():
-            raise AdapterError(f"dir:{self.root}: folder does not exist")
+        self._check_root()
         return sorted(child.name for child in self._children(self.root) if child.is_dir())
 
-    def _user_folder(self, user_id: str) -> Path | None:
+    def _check_root(self) -> None:
+        """A likes folder that is not there is a mistake in the spec (exit 2), not a storage failure."""
         if not self.root.is_dir():
-            raise AdapterError(f"dir:{self.root}: folder does not exist")
+            raise ConfigError(f"dir:{self.root}: folder does not exist (check the spec's path)")
+
+    def _user_folder(self, user_id: str) -> Path | None:
+        self._check_root()
         user_folder = self.root / user_id
         if user_folder.is_dir():
             return user_folder

@@ -173,11 +173,12 @@ class PostgresAdapter(LikesFeedMixin, SchemaMixin, Adapter):
     # -- sink ------------------------------------------------------------------------------------
 
     def check_can_publish(self, user_id: str) -> None:
-        """AdapterError unless the server answers and the faces table has its user and image columns (one
-        cheap query, asked before training)."""
+        """AdapterError unless the server answers and the faces table has its user and image columns, the
+        user column unique (two cheap queries, asked before training)."""
         validate_user_id(user_id)
         with self._transaction("faces_table") as cursor:
             self._face_columns(cursor)
+            self._check_unique_user_column(cursor)
 
     def publish(self, user_id: str, image: PublishedImage) -> str:
         """Upsert the user's face in one transaction, filling updated_at/epoch/score/metadata if present."""

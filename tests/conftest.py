@@ -30,6 +30,15 @@ def tiny_config() -> Config:
     return Config(epochs=2, batch_size=4, image_size=16, z_dim=8, sample_every=1, samples_per_snapshot=2)
 
 
+@pytest.fixture
+def environment():
+    """os.environ, restored after the test: the commands apply a .env file to it, as they must."""
+    saved = dict(os.environ)
+    yield os.environ
+    os.environ.clear()
+    os.environ.update(saved)
+
+
 def service_unavailable(reason: str) -> None:
     """In CI a missing service fails the test; elsewhere it skips, saying why."""
     if IN_CI:

@@ -120,8 +120,7 @@ def print_report(report: RunReport, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=2, default=str))
         return
-    for skipped in report.skipped:
-        echo(f"skipped {skipped.key}: {skipped.reason}", err=True)
+    # Each skipped image was logged once, as it was read (dataset.py); the report only counts them.
     echo(
         f"published {report.user_id}'s face (epoch {report.snapshot_epoch}, {report.steps} steps, "
         f"{report.images_used} images, {len(report.skipped)} skipped) to {report.published_uri}"

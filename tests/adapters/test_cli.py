@@ -88,6 +88,9 @@ def test_dir_to_dir_round_trip_with_mixed_images(tmp_path):
     assert Image.open(out / "alice.png").size == (500, 492)
     sidecar = json.loads((out / "alice.json").read_text())
     assert sidecar["epoch"] == 2 and sidecar["config"]["image_size"] == 32 and "published_at" in sidecar
+    plain = CliRunner().invoke(run_command, [*args[:-len(TINY) - 1], *TINY, "--max-steps", "1"])
+    assert plain.exit_code == 0, plain.output
+    assert plain.stderr.count("c_notes.txt") == 1 and plain.stderr.count("d_truncated.png") == 1  # logged once
 
 
 @pytest.mark.parametrize(
@@ -97,7 +100,7 @@ def test_dir_to_dir_round_trip_with_mixed_images(tmp_path):
         (["--source", "demo", "--sink", "demo"], 2, "'demo' cannot be used as a sink"),
         (["--source", "demo", "--sink", "memory", "--epochs", "0"], 2, "epochs"),
         (["--source", "demo", "--sink", "memory", "--sink-opt", "colour=red"], 2, "unknown option colour"),
-        (["--source", "dir:{tmp}/missing", "--sink", "memory"], 4, "folder does not exist"),
+        (["--source", "dir:{tmp}/missing", "--sink", "memory"], 2, "folder does not exist"),
         (["--source", "dir:{tmp}", "--sink", "memory"], 3, "no usable liked images"),
         (["--source", "demo", "--sink", "jsfile:{tmp}/x.js", "--sink-opt", "identifier=const"], 2, "identifier"),
     ],

@@ -4,24 +4,13 @@ with inline comments read as comments."""
 from __future__ import annotations
 
 import json
-import os
 
-import pytest
 from click.testing import CliRunner
 
 from devface_adapters.cli import run_command
 from devface_adapters.envfile import apply_env_file
 from devface_adapters.pgconnect import connection_target, find_dsn
 from devface_core import load_config
-
-
-@pytest.fixture
-def environment():
-    """os.environ as it was before the test (apply_env_file writes to it, as the commands need)."""
-    saved = dict(os.environ)
-    yield os.environ
-    os.environ.clear()
-    os.environ.update(saved)
 
 
 def test_precedence_is_option_then_environment_then_env_file_then_config_file(tmp_path, environment):

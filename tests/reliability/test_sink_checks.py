@@ -40,3 +40,14 @@ def test_a_postgres_sink_on_a_closed_port_fails_first(source, pg_dsn):
 def test_a_postgres_sink_without_its_faces_table_fails_first(source, pg_dsn, pg_schema):
     assert_refused_before_reading(source, PostgresAdapter(dsn=pg.dsn_with_search_path(pg_dsn, pg_schema)),
                                   "tbl_create_image: table does not exist")
+
+
+def test_a_postgres_sink_whose_user_column_is_not_unique_fails_first(source, pg_dsn, pg_schema):
+    pg.execute(pg_dsn, f'CREATE TABLE "{pg_schema}".tbl_create_image (user_id text, image text)')
+    sink = PostgresAdapter(dsn=pg.dsn_with_search_path(pg_dsn, pg_schema))
+    assert_refused_before_reading(source, sink, "column 'user_id' has no unique index")
+    pg.execute(pg_dsn, f'CREATE UNIQUE INDEX ON "{pg_schema}".tbl_create_image (user_id) WHERE user_id <> \'\'')
+    assert_refused_before_reading(source, sink, "no unique index")  # a partial index cannot serve ON CONFLICT
+    pg.execute(pg_dsn, f'CREATE UNIQUE INDEX ON "{pg_schema}".tbl_create_image (user_id)')
+    report = run_pipeline(source, sink, "alice", Config(image_size=16, batch_size=2, z_dim=8, max_steps=1))
+    assert report.steps == 1 and sink.published_text("alice")
