@@ -16,6 +16,7 @@ from devface_core.dataset import TrainingSet, load_training_set
 from devface_core.errors import NoImagesError
 from devface_core.gan.recipe import TrainingPlan, plan_training
 from devface_core.imaging import encode_png, resize_array
+from devface_core.native_output import native_output_captured
 from devface_core.protocols import ImageSink, ImageSource
 from devface_core.selection import Selection, select_snapshot
 from devface_core.types import PretrainReport, Progress, PublishedImage, RunReport
@@ -47,7 +48,8 @@ def run_pipeline(
     timings["read"] = time.perf_counter() - started
     phases.info("%s: %d images read (%d skipped) in %.1f s", user_id, len(training_set.images),
                 len(training_set.skipped), timings["read"])
-    selection, trainer = _train_and_select(training_set, user_id, plan, progress, timings)
+    with native_output_captured():
+        selection, trainer = _train_and_select(training_set, user_id, plan, progress, timings)
     started = time.perf_counter()
     phases.info("%s: publishing to %s", user_id, _describe(sink))
     uri = sink.publish(user_id, published_image(selection, config, user_id))
@@ -74,20 +76,21 @@ def _read(source: ImageSource, user_id: str, config: Config) -> TrainingSet:
 def run_pretraining(source: ImageSource, user_ids: Iterable[str], config: Config, out: str | Path,
                     progress: Callable[[Progress], None] | None = None) -> PretrainReport:
     """Train one model on the liked images of all `user_ids` together and save it as a base in `out`."""
-    from devface_core.gan.trainer import Trainer  # TensorFlow loads only when training starts
-
     users = tuple(user_ids)
     plan = plan_training(config, pretraining=True)
     sets = [load_training_set(source, user_id, plan.config) for user_id in users]
     images = np.concatenate([s.images for s in sets]) if sets else np.zeros((0,))
     if len(images) == 0:
         raise NoImagesError(f"pretrain: no usable liked images for {len(users)} users")
-    trainer = Trainer(plan)
     phases.info("pretraining on %d images of %d users", len(images), len(users))
-    for _ in trainer.train(images, progress):
-        pass
-    phases.info("saving the base in %s", out)
-    trainer.save_base(out)
+    with native_output_captured():
+        from devface_core.gan.trainer import Trainer  # TensorFlow loads only when training starts
+
+        trainer = Trainer(plan)
+        for _ in trainer.train(images, progress):
+            pass
+        phases.info("saving the base in %s", out)
+        trainer.save_base(out)
     return PretrainReport(users, len(images), sum(len(s.skipped) for s in sets), trainer.steps_done,
                           str(Path(out)), plan.config.to_dict())
 

@@ -12,7 +12,7 @@ from devface_adapters.cli.options import SOURCE_SPEC, STORE_SPEC, run_options, t
 from devface_adapters.cli.progress import ProgressDisplay
 from devface_adapters.cli.reporting import (OneLineCommand, OneLineGroup, configure_logging, echo, print_report,
                                             reports_errors)
-from devface_adapters.quiet import native_stderr_silenced
+from devface_core.native_output import native_output_captured, show_native_output
 from devface_adapters.registry import get_registry, parse_options
 from devface_core import load_config, run_pipeline
 from devface_core.errors import ConfigError, InvalidImageError
@@ -37,10 +37,11 @@ HELP_OPTIONS = {"help_option_names": ["-h", "--help"]}
 def run_command(source, sink, user_id, source_opt, sink_opt, config_file, as_json, verbose, quiet, **settings):
     """Train a GAN on a user's liked faces and publish the generated face."""
     configure_logging(verbose, quiet)
+    show_native_output(verbose >= 2)
     config = load_config(config_file, overrides=settings)
     image_source = resolve(source, source_opt, "source")
     image_sink = resolve(sink, sink_opt, "sink")
-    with native_stderr_silenced(enabled=verbose < 2), ProgressDisplay(quiet, as_json) as progress:
+    with native_output_captured(), ProgressDisplay(quiet, as_json) as progress:
         report = run_pipeline(image_source, image_sink, user_id, config, progress=progress)
     print_report(report, as_json)
 
@@ -64,6 +65,7 @@ main.add_command(run_command)
 def pretrain(source, source_opt, out, user_ids, config_file, as_json, verbose, quiet, **settings):
     """Train a shared base model on every user's likes; fine-tune from it with `--init-from`."""
     configure_logging(verbose, quiet)
+    show_native_output(verbose >= 2)
     config = load_config(config_file, overrides=settings, pretraining=True)
     image_source = resolve(source, source_opt, "source")
     if not user_ids:
@@ -71,7 +73,7 @@ def pretrain(source, source_opt, out, user_ids, config_file, as_json, verbose, q
         if list_users is None:
             raise ConfigError(f"pretrain: {source} cannot list its users; name them with --user")
         user_ids = list_users()
-    with native_stderr_silenced(enabled=verbose < 2), ProgressDisplay(quiet, as_json) as progress:
+    with native_output_captured(), ProgressDisplay(quiet, as_json) as progress:
         report = run_pretraining(image_source, user_ids, config, out, progress=progress)
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=2))

@@ -12,7 +12,7 @@ import click
 from devface_adapters.cli.commands import main, resolve
 from devface_adapters.cli.options import SINK_SPEC, SOURCE_SPEC, SPEC, training_options
 from devface_adapters.cli.reporting import echo, configure_logging, reports_errors
-from devface_adapters.quiet import native_stderr_silenced
+from devface_core.native_output import native_output_captured, show_native_output
 from devface_adapters.registry import parse_options
 from devface_core import RunReport, load_config, run_pipeline
 from devface_core.errors import ConfigError
@@ -62,6 +62,7 @@ def watch(source, sink, source_opt, sink_opt, queue_kind, quiet_seconds, min_lik
     from devface_adapters.watch import LocalQueue, WatchSettings, Watcher
 
     configure_logging(max(verbose, 1), quiet)  # a long-running service says what it does
+    show_native_output(verbose >= 2)
     config = load_config(config_file, overrides=settings)
     feed = resolve(source, source_opt, "source")
     if not hasattr(feed, "listen"):
@@ -74,7 +75,7 @@ def watch(source, sink, source_opt, sink_opt, queue_kind, quiet_seconds, min_lik
     watcher = Watcher(feed, queue, WatchSettings(quiet_seconds, min_likes, scan_seconds))
     for signal_number in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signal_number, lambda *_: watcher.stop())
-    with native_stderr_silenced(enabled=verbose < 2):
+    with native_output_captured():
         watcher.start()  # "watching" is said once LISTEN is on: a like stored after it is never missed
         logger.info("watching %s for new likes (queue: %s)", feed.describe(), queue_kind)
         watcher.serve()
