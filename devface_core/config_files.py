@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+import logging
 import os
 import tomllib
 from pathlib import Path
@@ -10,15 +12,22 @@ from typing import Any, Iterable, Mapping
 from devface_core.errors import ConfigError
 
 ENV_PREFIX = "DEVFACE_"
+logger = logging.getLogger(__name__)
 
 
 def environment_settings(environ: Mapping[str, str], names: Iterable[str]) -> dict[str, str]:
-    """The DEVFACE_<SETTING> variables that name a setting (others, e.g. DEVFACE_DATABASE_URL, are ignored)."""
-    found = {}
+    """The DEVFACE_<SETTING> variables that name a setting; a warning for one that looks like a mistyped
+    setting (others, e.g. DEVFACE_DATABASE_URL, are someone else's and pass silently)."""
+    found, names = {}, list(names)
     for name in names:
         value = environ.get(ENV_PREFIX + name.upper())
         if value is not None:
             found[name] = value
+    variables = [ENV_PREFIX + name.upper() for name in names]
+    for variable in environ:
+        close = difflib.get_close_matches(variable, variables, n=1, cutoff=0.85)
+        if variable.startswith(ENV_PREFIX) and variable not in variables and close:
+            logger.warning("environment variable %s is not a setting; did you mean %s?", variable, close[0])
     return found
 
 

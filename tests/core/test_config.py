@@ -87,3 +87,13 @@ def test_mirrored_training_of_the_original_architecture_is_refused_up_front():
     with pytest.raises(ConfigError, match="strategy mirrored needs architecture fast"):
         load_config(overrides={"strategy": "mirrored", "architecture": "seed"})
     assert load_config(overrides={"strategy": "mirrored"}).architecture == "fast"
+
+
+def test_a_mistyped_setting_variable_is_named_with_the_nearest_one(caplog):
+    environ = {"DEVFACE_MAX_STPES": "5", "DEVFACE_DATABASE_URL": "postgresql://db/app", "DEVFACE_BROKER_URL": "x",
+               "DEVFACE_VISIBILITY_TIMEOUT": "30", "DEVFACE_TEST_DSN": "postgresql://t/t"}
+    with caplog.at_level("WARNING"):
+        config = load_config(environ=environ)
+    assert config.max_steps == Config().max_steps  # not applied, but not silent either
+    assert [record.getMessage() for record in caplog.records] == [
+        "environment variable DEVFACE_MAX_STPES is not a setting; did you mean DEVFACE_MAX_STEPS?"]
