@@ -24,9 +24,9 @@ def environment_settings(environ: Mapping[str, str], names: Iterable[str]) -> di
         if value is not None:
             found[name] = value
     variables = [ENV_PREFIX + name.upper() for name in names]
-    for variable in environ:
+    for variable in (name for name in environ if name.startswith(ENV_PREFIX) and name not in variables):
         close = difflib.get_close_matches(variable, variables, n=1, cutoff=0.85)
-        if variable.startswith(ENV_PREFIX) and variable not in variables and close:
+        if close:
             logger.warning("environment variable %s is not a setting; did you mean %s?", variable, close[0])
     return found
 

@@ -12,8 +12,8 @@ from devface_adapters.cli.options import SOURCE_SPEC, STORE_SPEC, run_options, t
 from devface_adapters.cli.progress import ProgressDisplay
 from devface_adapters.cli.reporting import (OneLineCommand, OneLineGroup, configure_logging, echo, print_report,
                                             reports_errors)
-from devface_core.native_output import native_output_captured, show_native_output
 from devface_adapters.registry import get_registry, parse_options
+from devface_core.native_output import native_output_captured
 from devface_core import load_config, run_pipeline
 from devface_core.errors import ConfigError, InvalidImageError
 from devface_core.imaging import decode_image, image_bytes
@@ -37,10 +37,11 @@ HELP_OPTIONS = {"help_option_names": ["-h", "--help"]}
 def run_command(source, sink, user_id, source_opt, sink_opt, config_file, as_json, verbose, quiet, **settings):
     """Train a GAN on a user's liked faces and publish the generated face."""
     configure_logging(verbose, quiet)
-    show_native_output(verbose >= 2)
     config = load_config(config_file, overrides=settings)
     image_source = resolve(source, source_opt, "source")
     image_sink = resolve(sink, sink_opt, "sink")
+    # The pipeline captures native output itself; this outer capture keeps the stderr copy that the progress
+    # bar writes to open until the bar has closed (the inner one would close it first).
     with native_output_captured(), ProgressDisplay(quiet, as_json) as progress:
         report = run_pipeline(image_source, image_sink, user_id, config, progress=progress)
     print_report(report, as_json)
@@ -65,7 +66,6 @@ main.add_command(run_command)
 def pretrain(source, source_opt, out, user_ids, config_file, as_json, verbose, quiet, **settings):
     """Train a shared base model on every user's likes; fine-tune from it with `--init-from`."""
     configure_logging(verbose, quiet)
-    show_native_output(verbose >= 2)
     config = load_config(config_file, overrides=settings, pretraining=True)
     image_source = resolve(source, source_opt, "source")
     if not user_ids:

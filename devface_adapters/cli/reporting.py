@@ -12,6 +12,7 @@ import click
 from devface_adapters.envfile import apply_env_file
 from devface_adapters.secrets import mask_secrets
 from devface_core import DevfaceError, RunReport
+from devface_core.native_output import show_native_output
 from devface_core.pipeline import PHASE_LOGGER
 
 logger = logging.getLogger("devface")
@@ -102,7 +103,9 @@ class _CurrentStderr(logging.StreamHandler):
 
 
 def configure_logging(verbose: int, quiet: bool = False) -> None:
-    """WARNING and up by default, INFO at -v, DEBUG at -vv; the run's phase lines unless `quiet`."""
+    """WARNING and up by default, INFO at -v, DEBUG (and TensorFlow's native lines, live) at -vv; the run's
+    phase lines unless `quiet`."""
+    show_native_output(verbose > 1)
     level = logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING
     handler = _CurrentStderr()
     # Records pass the handler by level, or as phase lines: libraries that set their own logger levels

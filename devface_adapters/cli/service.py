@@ -12,8 +12,8 @@ import click
 from devface_adapters.cli.commands import main, resolve
 from devface_adapters.cli.options import SINK_SPEC, SOURCE_SPEC, SPEC, training_options
 from devface_adapters.cli.reporting import echo, configure_logging, reports_errors
-from devface_core.native_output import native_output_captured, show_native_output
 from devface_adapters.registry import parse_options
+from devface_core.native_output import native_output_captured
 from devface_core import RunReport, load_config, run_pipeline
 from devface_core.errors import ConfigError
 
@@ -62,7 +62,6 @@ def watch(source, sink, source_opt, sink_opt, queue_kind, quiet_seconds, min_lik
     from devface_adapters.watch import LocalQueue, WatchSettings, Watcher
 
     configure_logging(max(verbose, 1), quiet)  # a long-running service says what it does
-    show_native_output(verbose >= 2)
     config = load_config(config_file, overrides=settings)
     feed = resolve(source, source_opt, "source")
     if not hasattr(feed, "listen"):

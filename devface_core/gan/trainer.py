@@ -112,7 +112,7 @@ class Trainer:
         """Train for `config.epochs` on (N, S, S, 3) uint8 images, yielding a Snapshot every `sample_every`."""
         check_training_images(images, self.config.image_size)
         full_size = resident_images(images)
-        steps = self._steps_per_epoch = self.steps_per_epoch(len(images))
+        steps = self.steps_per_epoch(len(images))
         first_epoch, history = self._start()
         self.epochs_done = first_epoch - 1
         yield from history
@@ -121,7 +121,7 @@ class Trainer:
         for epoch in range(first_epoch, self.config.epochs + 1):
             if self._steps_left(steps) == 0:
                 return
-            tick = functools.partial(self._tick, progress, epoch, started) if progress else None
+            tick = functools.partial(self._tick, progress, epoch, started, steps) if progress else None
             scalar_losses, real_images = self._train_epoch(full_size, real_images, steps, started, tick)
             self.epochs_done = epoch
             logger.debug("epoch %d/%d trained (step %d)", epoch, self.config.epochs, self.steps_done)
@@ -136,10 +136,14 @@ class Trainer:
                 return
             real_images = self._grow(full_size, steps, started, real_images)
 
-    def _tick(self, progress: ProgressCallback, epoch: int, started: float, losses: dict[str, float]) -> None:
-        total = self.config.epochs * self._steps_per_epoch
-        total = min(total, self.plan.step_limit) if self.plan.step_limit else total
-        progress(Progress(epoch, self.config.epochs, self.steps_done, losses, time.perf_counter() - started, total))
+    def _tick(self, progress: ProgressCallback, epoch: int, started: float, steps: int, losses: dict) -> None:
+        elapsed, total = time.perf_counter() - started, self._total_steps(steps)
+        progress(Progress(epoch, self.config.epochs, self.steps_done, losses, elapsed, total))
+
+    def _total_steps(self, steps_per_epoch: int) -> int:
+        """Where the run stops: its epochs' steps, or the step limit when that comes first."""
+        total = self.config.epochs * steps_per_epoch
+        return min(total, self.plan.step_limit) if self.plan.step_limit else total
 
     def _out_of_time(self, started: float) -> bool:
         return bool(self.config.max_seconds) and time.perf_counter() - started >= self.config.max_seconds
@@ -182,10 +186,7 @@ class Trainer:
 
     def _budget_spent(self, steps_per_epoch: int, started: float) -> float:
         """The fraction of the run used so far: of its steps, or of `max_seconds` when that comes first."""
-        total = self.config.epochs * steps_per_epoch
-        if self.plan.step_limit:
-            total = min(total, self.plan.step_limit)
-        spent = self.steps_done / max(1, total)
+        spent = self.steps_done / max(1, self._total_steps(steps_per_epoch))
         if self.config.max_seconds:
             spent = max(spent, (time.perf_counter() - started) / self.config.max_seconds)
         return min(1.0, spent)
