@@ -75,8 +75,8 @@ def recipe_config(name: str, size: int, seconds: float, init_from: Path | None =
     recipe = dict(RECIPES[name])
     if "grow_from" in recipe:
         recipe["grow_from"] = max(16, size // GROW_FROM[recipe["grow_from"]])
-    return Config(image_size=size, epochs=100_000, max_steps=steps, max_seconds=seconds, sample_every=25, samples_per_snapshot=6,
-                  init_from=str(init_from) if init_from else None, seed=seed, **recipe)
+    return Config(image_size=size, epochs=100_000, max_steps=steps, max_seconds=seconds, sample_every=100,
+                  samples_per_snapshot=6, init_from=str(init_from) if init_from else None, seed=seed, **recipe)
 
 
 def pretrain_base(name: str, faces: np.ndarray, seconds: float, folder: Path, seed: int = 0,

@@ -80,8 +80,8 @@ def chosen_quality(run: dict[str, np.ndarray], faces: np.ndarray, per_snapshot: 
         chosen["latest snapshot"].append(sets[-1])
         chosen["lowest single score"].append(sets[epochs[int(np.argmin(subset))]])
         chosen["mean single score"].append(sets[epochs[mean_of_single_scores(epochs, subset)]])
-        snapshots = [Snapshot(epoch=int(e), images=images[e, drawn]) for e in newest_first]
-        chosen["devface best"].append(sets[select_best(snapshots, faces).snapshot.epoch])
+        snapshots = [Snapshot(step=int(e), images=images[e, drawn]) for e in newest_first]
+        chosen["devface best"].append(sets[select_best(snapshots, faces).snapshot.step])
     return {rule: np.array(values) for rule, values in chosen.items()}
 
 

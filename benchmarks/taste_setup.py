@@ -124,8 +124,8 @@ def write_sheets(folder: Path, likes: dict[str, np.ndarray], samples: dict[str, 
     from devface_core.types import Snapshot
 
     for user, faces in likes.items():
-        rows = [Snapshot(epoch=0, images=faces)]
-        rows += [Snapshot(epoch=1 + start // 16, images=samples[user][start:start + 16])
+        rows = [Snapshot(step=0, images=faces)]
+        rows += [Snapshot(step=1 + start // 16, images=samples[user][start:start + 16])
                  for start in range(0, len(samples[user]), 16)]
         write_contact_sheet(folder, user, rows)
 

@@ -152,10 +152,11 @@ class DirectoryAdapter(Adapter):
 
 
 def sidecar_data(user_id: str, image: PublishedImage) -> dict:
-    """What a sidecar says about a published face: epoch, score, size, why, settings, when, by which version."""
+    """What a sidecar says about a published face: step, epoch, score, size, why, settings, when, by which version."""
     metadata_without_user = {k: v for k, v in image.metadata.items() if k != "user_id"}
     return {
         "user_id": user_id,
+        "step": image.step,
         "epoch": image.epoch,
         "score": image.score,
         "width": image.width,

@@ -7,11 +7,12 @@ import os
 import re
 from pathlib import Path
 
-import psycopg2
 from dotenv import dotenv_values
-from psycopg2.extensions import parse_dsn
 
+from devface_adapters.lazy import lazy_module
 from devface_adapters.secrets import mask_secrets, remember_secrets
+
+psycopg2 = lazy_module("psycopg2", "postgres", "psycopg2-binary")
 
 DSN_VARIABLES = ("DEVFACE_DATABASE_URL", "DATABASE_URL")
 
@@ -30,7 +31,7 @@ def connection_target(dsn: str) -> str:
     libpq read parts of it as the host or port: those parts are masked)."""
     remember_secrets(dsn)
     try:
-        parts = parse_dsn(dsn) if dsn else {}
+        parts = psycopg2.extensions.parse_dsn(dsn) if dsn else {}
     except psycopg2.ProgrammingError:
         return "(unparsable connection string)"
     host = parts.get("host") or os.environ.get("PGHOST") or "local socket"
@@ -51,6 +52,6 @@ def friendly_error(exc: Exception, dsn: str) -> str:
 
 def _password_of(dsn: str) -> str | None:
     try:
-        return parse_dsn(dsn).get("password") if dsn else None
+        return psycopg2.extensions.parse_dsn(dsn).get("password") if dsn else None
     except psycopg2.ProgrammingError:
         return None

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import select
 
-import psycopg2
-from psycopg2 import sql
-
+from devface_adapters.lazy import lazy_module
 from devface_core.errors import AdapterError
+
+psycopg2 = lazy_module("psycopg2", "postgres", "psycopg2-binary")
+sql = lazy_module("psycopg2.sql", "postgres", "psycopg2-binary")
 
 LIKES_CHANNEL = "devface_likes"
 

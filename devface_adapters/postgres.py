@@ -13,14 +13,10 @@ import datetime as dt
 import uuid
 from typing import Iterator
 
-import psycopg2
-import psycopg2.errors
-import psycopg2.extensions
-from psycopg2 import sql
-from psycopg2.extras import Json, execute_values
 
 from devface_adapters.base import Adapter, flag, positive_int
 from devface_adapters.hookspecs import hookimpl
+from devface_adapters.lazy import lazy_module
 from devface_adapters.pgconnect import connection_target, find_dsn, friendly_error
 from devface_adapters.pgschema import SchemaMixin
 from devface_adapters.pgwatch import LikesFeedMixin
@@ -29,7 +25,12 @@ from devface_core.imaging import image_mime, to_base64, to_data_url
 from devface_core.types import PublishedImage, SourceImage
 from devface_core.userid import validate_user_id
 
-OPTIONAL_FACE_COLUMNS = ("updated_at", "epoch", "score", "metadata")
+psycopg2 = lazy_module("psycopg2", "postgres", "psycopg2-binary")
+pg_errors = lazy_module("psycopg2.errors", "postgres", "psycopg2-binary")
+sql = lazy_module("psycopg2.sql", "postgres", "psycopg2-binary")
+pg_extras = lazy_module("psycopg2.extras", "postgres", "psycopg2-binary")
+
+OPTIONAL_FACE_COLUMNS = ("updated_at", "step", "epoch", "score", "metadata")
 
 def _identifier_option(value: str, what: str) -> str:
     """Table and column names may be anything PostgreSQL allows; they are quoted, never executed."""
@@ -108,9 +109,9 @@ class PostgresAdapter(LikesFeedMixin, SchemaMixin, Adapter):
 
     def _failed(self, exc: psycopg2.Error, table_key: str) -> AdapterError:
         """One place that turns a database error into a one-line AdapterError naming table and column."""
-        if isinstance(exc, psycopg2.errors.UndefinedTable):
+        if isinstance(exc, pg_errors.UndefinedTable):
             detail = "table does not exist (create it with `devface db init`)"
-        elif isinstance(exc, psycopg2.errors.UndefinedColumn):
+        elif isinstance(exc, pg_errors.UndefinedColumn):
             detail = f"missing column ({friendly_error(exc, self.dsn)})"
         else:
             detail = friendly_error(exc, self.dsn)
@@ -167,7 +168,7 @@ class PostgresAdapter(LikesFeedMixin, SchemaMixin, Adapter):
             table=self._table("likes_table"), user=self._column("likes_user_column"),
             image=self._column("likes_image_column"), id=self._column("likes_id_column"))
         with self._transaction("likes_table") as cursor:
-            ids = execute_values(cursor, query.as_string(cursor), rows, fetch=True)
+            ids = pg_extras.execute_values(cursor, query.as_string(cursor), rows, fetch=True)
         return [f"{self.names['likes_table']} row {row_id}" for (row_id,) in ids]
 
     # -- sink ------------------------------------------------------------------------------------
@@ -181,7 +182,7 @@ class PostgresAdapter(LikesFeedMixin, SchemaMixin, Adapter):
             self._check_unique_user_column(cursor)
 
     def publish(self, user_id: str, image: PublishedImage) -> str:
-        """Upsert the user's face in one transaction, filling updated_at/epoch/score/metadata if present."""
+        """Upsert the user's face in one transaction, filling updated_at/step/epoch/score/metadata if present."""
         validate_user_id(user_id)
         with self._transaction("faces_table") as cursor:
             values = self._face_values(user_id, image, self._face_columns(cursor))
@@ -205,8 +206,9 @@ class PostgresAdapter(LikesFeedMixin, SchemaMixin, Adapter):
     def _face_values(self, user_id: str, image: PublishedImage, columns: dict[str, str]) -> dict[str, object]:
         text = to_data_url(image.png) if self.data_url else to_base64(image.png)
         values: dict[str, object] = {self.names["faces_user_column"]: user_id, self.names["faces_image_column"]: text}
-        extras = {"updated_at": dt.datetime.now(dt.timezone.utc), "epoch": image.epoch, "score": image.score,
-                  "metadata": Json({**image.metadata, "width": image.width, "height": image.height})}
+        extras = {"updated_at": dt.datetime.now(dt.timezone.utc), "step": image.step, "epoch": image.epoch,
+                  "score": image.score,
+                  "metadata": pg_extras.Json({**image.metadata, "width": image.width, "height": image.height})}
         for column in OPTIONAL_FACE_COLUMNS:
             if column in columns and column not in values:
                 values[column] = extras[column]

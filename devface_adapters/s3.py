@@ -12,15 +12,17 @@ import os
 from pathlib import PurePosixPath
 from typing import Iterator
 
-import boto3
-import botocore.config
-import botocore.exceptions
 
 from devface_adapters.base import Adapter, devface_version, positive_int
 from devface_adapters.hookspecs import hookimpl
+from devface_adapters.lazy import lazy_module
 from devface_core.errors import AdapterError, ConfigError
 from devface_core.types import PublishedImage, SourceImage
 from devface_core.userid import path_safe_user_id
+
+boto3_session = lazy_module("boto3.session", "s3", "boto3")
+botocore_config = lazy_module("botocore.config", "s3", "boto3")
+botocore_errors = lazy_module("botocore.exceptions", "s3", "boto3")
 
 DEFAULT_LIKES_TEMPLATE = "{prefix}{user}/"
 MAX_KEY_BYTES = 1024
@@ -69,9 +71,9 @@ class S3Adapter(Adapter):
         """The boto3 S3 client, created on first use."""
         if self._client is None:
             addressing = {"addressing_style": "path"} if self.endpoint_url else {}
-            config = botocore.config.Config(s3=addressing, connect_timeout=self.connect_timeout,
+            config = botocore_config.Config(s3=addressing, connect_timeout=self.connect_timeout,
                                             retries={"max_attempts": 2})
-            session = boto3.session.Session(profile_name=self.profile, region_name=self.region)
+            session = boto3_session.Session(profile_name=self.profile, region_name=self.region)
             self._client = session.client("s3", endpoint_url=self.endpoint_url, config=config)
         return self._client
 
@@ -80,12 +82,12 @@ class S3Adapter(Adapter):
 
     def _failed(self, exc: Exception) -> AdapterError:
         """One place that turns a boto3/botocore failure into a one-line message naming bucket and endpoint."""
-        if isinstance(exc, botocore.exceptions.ClientError):
+        if isinstance(exc, botocore_errors.ClientError):
             code = str(exc.response.get("Error", {}).get("Code", "error"))
             detail = ERROR_MEANINGS.get(code, code)
-        elif isinstance(exc, botocore.exceptions.NoCredentialsError):
+        elif isinstance(exc, botocore_errors.NoCredentialsError):
             detail = "no AWS credentials found (environment, ~/.aws, or instance role)"
-        elif isinstance(exc, botocore.exceptions.EndpointConnectionError):
+        elif isinstance(exc, botocore_errors.EndpointConnectionError):
             detail = "cannot reach the endpoint"
         else:
             detail = type(exc).__name__
@@ -101,7 +103,7 @@ class S3Adapter(Adapter):
                 for entry in page.get("Contents", ()):
                     if not entry["Key"].endswith("/"):
                         yield self._fetch(entry, user_id)
-        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
+        except (botocore_errors.BotoCoreError, botocore_errors.ClientError) as exc:
             raise self._failed(exc) from None
 
     def users(self) -> list[str]:
@@ -114,7 +116,7 @@ class S3Adapter(Adapter):
                 Bucket=self.bucket, Prefix=self.prefix, Delimiter="/", PaginationConfig={"PageSize": self.page_size})
             for page in pages:
                 users.extend(entry["Prefix"][len(self.prefix):-1] for entry in page.get("CommonPrefixes", ()))
-        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
+        except (botocore_errors.BotoCoreError, botocore_errors.ClientError) as exc:
             raise self._failed(exc) from None
         return sorted(users)
 
@@ -133,7 +135,9 @@ class S3Adapter(Adapter):
     def publish(self, user_id: str, image: PublishedImage) -> str:
         """One PUT (S3 never exposes a partial object) with content type and metadata."""
         key = self._key(self.face_template, user_id)
-        metadata = {"epoch": str(image.epoch), "devface-version": devface_version()}
+        metadata = {"step": str(image.step), "devface-version": devface_version()}
+        if image.epoch is not None:
+            metadata["epoch"] = str(image.epoch)
         if image.score is not None:
             metadata["score"] = f"{image.score:.6g}"
         self._put(key, image.png, "image/png", metadata)
@@ -159,18 +163,18 @@ class S3Adapter(Adapter):
         try:
             self.client.head_object(Bucket=self.bucket, Key=key)
             return True
-        except botocore.exceptions.ClientError as exc:
+        except botocore_errors.ClientError as exc:
             if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
                 return False
             raise self._failed(exc) from None
-        except botocore.exceptions.BotoCoreError as exc:
+        except botocore_errors.BotoCoreError as exc:
             raise self._failed(exc) from None
 
     def _put(self, key: str, body: bytes, content_type: str, metadata: dict[str, str]) -> None:
         try:
             self.client.put_object(Bucket=self.bucket, Key=key, Body=body, ContentType=content_type,
                                    Metadata=metadata)
-        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
+        except (botocore_errors.BotoCoreError, botocore_errors.ClientError) as exc:
             raise self._failed(exc) from None
 
 

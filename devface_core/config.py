@@ -35,20 +35,22 @@ class Config:
     The defaults are benchmarks/quality.py's few-image recipe: the `fast` architecture with adaptive
     DiffAugment, flips and a weight average (and R1 and minibatch stddev for bases and fine-tunes),
     trained for a number of steps (a GAN learns per step, and a user with 10 likes has one step per
-    epoch), publishing the most realistic sample of the snapshot whose 16 samples together score best.
+    epoch, so snapshots and checkpoints count steps too), publishing the most realistic sample of the
+    snapshot whose 16 samples together score best.
     """
 
     epochs: int = int_setting(100_000, "budget", "Passes over the user's images (a cap; max_steps usually stops a run).",
                               cli="train")
     max_steps: int = int_setting(1500, "budget", "Stop training after this many steps (0: no limit).", minimum=0,
                                  cli="train")
-    max_seconds: float = float_setting(0.0, "budget", "Stop training after the epoch that passes this time (0: no limit).",
-                                       cli="train")
+    max_seconds: float = float_setting(0.0, "budget", "Stop training once this many seconds have passed (looked at "
+                                       "every 25 steps or fewer; 0: no limit).", cli="train")
     batch_size: int = int_setting(16, "recipe", "Images per training step.", cli="train", checkpoint=True)
     z_dim: int = int_setting(100, "shape", "Size of the generator's noise vector.", cli="train", checkpoint=True)
     image_size: int = setting(64, "shape", "Training resolution (multiple of 4).", converter=to_int,
                               validator=multiple_of_four, cli="train", kind="int", checkpoint=True)
-    sample_every: int = int_setting(25, "snapshots", "Epochs between snapshots.", cli="train")
+    sample_every: int = int_setting(100, "snapshots", "Training steps between snapshots (and always at the last).",
+                                    cli="train")
     # best judges a snapshot by its samples together: 4 ranked snapshots too noisily (benchmarks/selection.py).
     samples_per_snapshot: int = int_setting(16, "snapshots", "Samples drawn on fixed noise at each snapshot.",
                                             checkpoint=True)
@@ -114,8 +116,8 @@ class Config:
                                          "(<user>.png).", converter=to_optional_path, cli="run", kind="folder")
     checkpoint_dir: str | None = setting(None, "checkpoints", "Keep training checkpoints here (a folder per user).",
                                          converter=to_optional_path, cli="run", kind="folder")
-    checkpoint_every: int = int_setting(50, "checkpoints", "Epochs between checkpoints (and always at the last).",
-                                        cli="run")
+    checkpoint_every: int = int_setting(250, "checkpoints", "Training steps between checkpoints (and always at "
+                                        "the last).", cli="run")
     resume: bool = setting(False, "checkpoints", "Continue from the user's last checkpoint (needs --checkpoint-dir).",
                            converter=to_bool, cli="run", kind="flag")
 

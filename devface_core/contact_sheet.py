@@ -1,4 +1,4 @@
-"""A contact sheet: one row per snapshot (labelled with its epoch), one column per sample, as a PNG."""
+"""A contact sheet: one row per snapshot (labelled with its step), one column per sample, as a PNG."""
 
 from __future__ import annotations
 
@@ -19,15 +19,15 @@ LABEL_COLOUR = (230, 230, 230)
 
 
 def contact_sheet(snapshots: Sequence[Snapshot], scale: int = 1) -> Image.Image:
-    """The snapshots' samples in a grid, oldest epoch at the top, each row labelled 'epoch N'."""
-    ordered = sorted(snapshots, key=lambda snapshot: int(snapshot.epoch))
+    """The snapshots' samples in a grid, oldest at the top, each row labelled 'step N'."""
+    ordered = sorted(snapshots, key=lambda snapshot: int(snapshot.step))
     count, side = max(len(s.images) for s in ordered), ordered[0].images.shape[1] * scale
     width = LABEL_WIDTH + count * (side + GAP) + GAP
     sheet = Image.new("RGB", (width, len(ordered) * (side + GAP) + GAP), BACKGROUND)
     draw = ImageDraw.Draw(sheet)
     for row, snapshot in enumerate(ordered):
         top = GAP + row * (side + GAP)
-        draw.text((4, top + side // 2 - 6), f"epoch {snapshot.epoch}", fill=LABEL_COLOUR)
+        draw.text((4, top + side // 2 - 6), f"step {snapshot.step}", fill=LABEL_COLOUR)
         for column, pixels in enumerate(snapshot.images):
             tile = Image.fromarray(pixels, "RGB").resize((side, side), Image.Resampling.NEAREST)
             sheet.paste(tile, (LABEL_WIDTH + GAP + column * (side + GAP), top))

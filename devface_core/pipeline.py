@@ -54,7 +54,7 @@ def run_pipeline(
     phases.info("%s: publishing to %s", user_id, _describe(sink))
     uri = sink.publish(user_id, published_image(selection, config, user_id))
     timings["publish"] = time.perf_counter() - started
-    logger.info("user %r: published epoch %d to %s", user_id, selection.snapshot.epoch, uri)
+    logger.info("user %r: published the snapshot of step %d to %s", user_id, selection.snapshot.step, uri)
     return _report(user_id, training_set, selection, trainer, uri, timings, config)
 
 
@@ -127,7 +127,8 @@ def published_image(selection: Selection, config: Config, user_id: str) -> Publi
     pixels = selection.snapshot.images[selection.sample_index]
     png = encode_png(resize_array(pixels, width, height))
     metadata = {"user_id": user_id, "reason": selection.reason, "config": config.to_dict()}
-    return PublishedImage(png, width, height, selection.snapshot.epoch, selection.score, metadata)
+    return PublishedImage(png, width, height, selection.snapshot.step, selection.snapshot.epoch, selection.score,
+                          metadata)
 
 
 def _report(user_id, training_set, selection, trainer, uri, timings, config) -> RunReport:
@@ -138,6 +139,7 @@ def _report(user_id, training_set, selection, trainer, uri, timings, config) -> 
         skipped=training_set.skipped,
         epochs=trainer.epochs_done,
         steps=trainer.steps_done,
+        snapshot_step=selection.snapshot.step,
         snapshot_epoch=selection.snapshot.epoch,
         sample_index=selection.sample_index,
         score=selection.score,
@@ -145,7 +147,7 @@ def _report(user_id, training_set, selection, trainer, uri, timings, config) -> 
         published_uri=uri,
         timings_s={name: round(seconds, 4) for name, seconds in timings.items()},
         config=config.to_dict(),
-        resumed_from_epoch=trainer.resumed_from_epoch,
+        resumed_from_step=trainer.resumed_from_step,
     )
 
 

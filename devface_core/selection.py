@@ -43,7 +43,7 @@ def candidates(snapshots: Sequence[Snapshot], liked: np.ndarray | None) -> tuple
     """Every sample, newest snapshot first, that is not a near copy; and the near-copy limit used."""
     if not snapshots:
         raise ConfigError("selection: no snapshots to choose from")
-    ordered = sorted(snapshots, key=lambda snapshot: int(snapshot.epoch), reverse=True)
+    ordered = sorted(snapshots, key=lambda snapshot: int(snapshot.step), reverse=True)
     if liked is None or len(liked) == 0:
         return [Candidate(s, i, float("inf")) for s in ordered for i in range(len(s.images))], 0.0
     limit = quality.near_copy_limit(liked)
@@ -59,10 +59,10 @@ def candidates(snapshots: Sequence[Snapshot], liked: np.ndarray | None) -> tuple
 
 
 def select_latest(snapshots: Sequence[Snapshot], liked: np.ndarray | None = None) -> Selection:
-    """The first sample of the newest snapshot (by numeric epoch) that is not a near copy."""
+    """The first sample of the newest snapshot (by step) that is not a near copy."""
     kept, limit = candidates(snapshots, liked)
     choice = kept[0]
-    reason = f"latest snapshot (epoch {choice.snapshot.epoch}), sample {choice.index}"
+    reason = f"latest snapshot (step {choice.snapshot.step}), sample {choice.index}"
     return Selection(choice.snapshot, choice.index, None, reason + _copy_note(choice, limit))
 
 
@@ -73,29 +73,29 @@ def select_best(snapshots: Sequence[Snapshot], liked: np.ndarray | None = None) 
     if liked is None or len(liked) == 0:
         raise ConfigError("select=best needs the liked images to compare with")
     reference = quality.liked_distribution(liked)
-    groups = by_epoch(kept)
-    set_scores = {epoch: quality.set_score(np.stack([c.pixels for c in group]), reference)
-                  for epoch, group in groups.items()}
-    epoch, latest = best_snapshot(set_scores), kept[0].snapshot.epoch
-    scores = quality.sample_scores(np.stack([c.pixels for c in groups[epoch]]), reference)
+    groups = by_step(kept)
+    set_scores = {step: quality.set_score(np.stack([c.pixels for c in group]), reference)
+                  for step, group in groups.items()}
+    step, latest = best_snapshot(set_scores), kept[0].snapshot.step
+    scores = quality.sample_scores(np.stack([c.pixels for c in groups[step]]), reference)
     winner = int(np.argmin(scores))
-    choice = groups[epoch][winner]
+    choice = groups[step][winner]
     reason = (f"best of {len(groups)} snapshots ({len(kept)} candidates) by the patch realism of each snapshot's "
-              f"samples together: epoch {epoch} (SWD {set_scores[epoch]:.1f}, lower is better; the latest, epoch "
+              f"samples together: step {step} (SWD {set_scores[step]:.1f}, lower is better; the latest, step "
               f"{latest}, {set_scores[latest]:.1f}), its sample {choice.index} at SWD {scores[winner]:.1f} alone")
     return Selection(choice.snapshot, choice.index, round(scores[winner], 3), reason + _copy_note(choice, limit))
 
 
-def by_epoch(kept: Sequence[Candidate]) -> dict[int, list[Candidate]]:
-    """The candidates grouped by snapshot epoch, in the order the epochs first appear (newest first)."""
+def by_step(kept: Sequence[Candidate]) -> dict[int, list[Candidate]]:
+    """The candidates grouped by snapshot step, in the order the steps first appear (newest first)."""
     groups: dict[int, list[Candidate]] = {}
     for candidate in kept:
-        groups.setdefault(candidate.snapshot.epoch, []).append(candidate)
+        groups.setdefault(candidate.snapshot.step, []).append(candidate)
     return groups
 
 
 def best_snapshot(set_scores: dict[int, float]) -> int:
-    """The epoch of the lowest set score (a tie goes to the first listed, the newest).
+    """The step of the lowest set score (a tie goes to the first listed, the newest).
 
     A snapshot is judged by its samples together, not by their scores one by one: one image's patches
     are far from a set of liked faces' whatever it shows (single scores were about 215–228 for every

@@ -24,12 +24,13 @@ class SourceImage:
 
 @attrs.frozen(eq=False)
 class Snapshot:
-    """Samples of the generator at one epoch: individual uint8 images (never a grid)."""
+    """Samples of the generator after `step` training steps: individual uint8 images (never a grid)."""
 
-    epoch: int
+    step: int
     images: np.ndarray = attrs.field(repr=lambda a: f"<{a.shape} {a.dtype}>")
     losses: dict[str, float] = attrs.field(factory=dict)
     scores: tuple[float, ...] | None = None
+    epoch: int | None = None  # the pass over the images that step fell in, for reports
 
 
 @attrs.frozen
@@ -39,7 +40,8 @@ class PublishedImage:
     png: bytes = attrs.field(repr=lambda d: f"<{len(d)} bytes>")
     width: int
     height: int
-    epoch: int
+    step: int
+    epoch: int | None = None
     score: float | None = None
     metadata: dict[str, Any] = attrs.field(factory=dict)
 
@@ -74,14 +76,15 @@ class RunReport:
     skipped: tuple[SkippedImage, ...]
     epochs: int
     steps: int
-    snapshot_epoch: int
+    snapshot_step: int
+    snapshot_epoch: int | None
     sample_index: int
     score: float | None
     selection_reason: str
     published_uri: str
     timings_s: dict[str, float]
     config: dict[str, Any]
-    resumed_from_epoch: int | None = None
+    resumed_from_step: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The report as plain JSON-ready data."""

@@ -19,7 +19,7 @@ def main() -> None:
         likes.add("carol", liked.data, liked.key.rsplit("/", 1)[-1] + ".png")
     report = run_pipeline(likes, likes, "carol", load_config())
     face = likes.space.published("carol")
-    print(json.dumps({"uri": report.published_uri, "png_bytes": len(face.png), "epoch": face.epoch}))
+    print(json.dumps({"uri": report.published_uri, "png_bytes": len(face.png), "step": face.step}))
 
 
 if __name__ == "__main__":

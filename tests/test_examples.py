@@ -16,5 +16,5 @@ def test_embed_example_trains_in_memory_and_publishes():
     result = subprocess.run([sys.executable, str(EXAMPLES / "embed.py")], env=env, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-2000:]
     printed = json.loads(result.stdout.strip().splitlines()[-1])
-    assert printed["uri"] == "memory://embed-example/carol.png" and printed["epoch"] == 1
+    assert printed["uri"] == "memory://embed-example/carol.png" and printed["step"] == 1
     assert printed["png_bytes"] > 1000

@@ -125,6 +125,6 @@ def print_report(report: RunReport, as_json: bool) -> None:
         return
     # Each skipped image was logged once, as it was read (dataset.py); the report only counts them.
     echo(
-        f"published {report.user_id}'s face (epoch {report.snapshot_epoch}, {report.steps} steps, "
+        f"published {report.user_id}'s face (the snapshot of step {report.snapshot_step} of {report.steps}, "
         f"{report.images_used} images, {len(report.skipped)} skipped) to {report.published_uri}"
     )

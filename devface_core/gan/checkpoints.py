@@ -1,8 +1,9 @@
 """Training checkpoints: every variable that decides what comes next, and the snapshots taken so far.
 
 A checkpoint holds both models' variables (weights, batch-norm statistics and the dropout seed states that
-Keras keeps as variables), both optimizers' variables, the batch/noise RNG and the epoch and step reached.
-Beside it, `snapshots-EPOCH.npz` holds the snapshots so far, so a resumed run chooses among all of them.
+Keras keeps as variables), both optimizers' variables, the batch/noise RNG and the step reached (checkpoints
+are numbered by it). Beside it, `snapshots-STEP.npz` holds the snapshots so far, so a resumed run chooses
+among all of them.
 TensorFlow commits a checkpoint by rewriting its small `checkpoint` state file atomically, after the data
 files; the snapshot file is written (atomically) before that, so a kill at any point leaves the previous
 complete checkpoint in force.
@@ -40,7 +41,7 @@ def user_checkpoint_dir(root: str | Path, user_id: str) -> Path:
 def training_state(models, augment_probability: tf.Variable, rng: tf.random.Generator,
                    progress: tf.Variable) -> tf.train.Checkpoint:
     """Everything a resumed run needs to continue exactly (variable lists, so seed states are included);
-    `progress` holds [epoch, steps done]."""
+    `progress` holds [epochs begun, steps done]."""
     return tf.train.Checkpoint(
         generator=[v.value for v in models.generator.variables],
         discriminator=[v.value for v in models.discriminator.variables],
@@ -78,32 +79,32 @@ class TrainingCheckpoints:
         self._keep = keep
         self._manager = tf.train.CheckpointManager(state, str(self.directory), max_to_keep=keep)
 
-    def latest_epoch(self) -> int | None:
-        """The epoch of the newest complete checkpoint, or None."""
+    def latest_step(self) -> int | None:
+        """The step of the newest complete checkpoint, or None."""
         latest = self._manager.latest_checkpoint
         return int(latest.rsplit("-", 1)[1]) if latest else None
 
-    def save(self, epoch: int, snapshots: list[Snapshot]) -> None:
-        """Commit a checkpoint for `epoch` with the snapshots taken so far."""
+    def save(self, step: int, snapshots: list[Snapshot]) -> None:
+        """Commit a checkpoint at `step` with the snapshots taken so far."""
         self.directory.mkdir(parents=True, exist_ok=True)
         write_atomically(self.directory / SETTINGS_FILE, _settings_json(self._config))
-        write_atomically(self._snapshot_path(epoch), _snapshots_npz(snapshots))
-        self._manager.save(checkpoint_number=epoch)
+        write_atomically(self._snapshot_path(step), _snapshots_npz(snapshots))
+        self._manager.save(checkpoint_number=step)
         self._prune_snapshot_files()
-        logger.debug("checkpoint: epoch %d saved in %s", epoch, self.directory)
+        logger.debug("checkpoint: step %d saved in %s", step, self.directory)
 
     def restore(self) -> tuple[int, list[Snapshot]] | None:
-        """Load the newest checkpoint into the trainer's variables; (epoch, snapshots) or None if none."""
-        epoch = self.latest_epoch()
-        if epoch is None:
+        """Load the newest checkpoint into the trainer's variables; (step, snapshots) or None if none."""
+        step = self.latest_step()
+        if step is None:
             return None
         self._check_settings()
         self._state.restore(self._manager.latest_checkpoint).assert_existing_objects_matched()
-        logger.info("resuming from the checkpoint of epoch %d in %s", epoch, self.directory)
-        return epoch, _load_snapshots(self._snapshot_path(epoch))
+        logger.info("resuming from the checkpoint of step %d in %s", step, self.directory)
+        return step, _load_snapshots(self._snapshot_path(step))
 
-    def _snapshot_path(self, epoch: int) -> Path:
-        return self.directory / f"snapshots-{epoch}.npz"
+    def _snapshot_path(self, step: int) -> Path:
+        return self.directory / f"snapshots-{step}.npz"
 
     def _prune_snapshot_files(self) -> None:
         kept = {f"snapshots-{path.rsplit('-', 1)[1]}.npz" for path in self._manager.checkpoints}
@@ -134,7 +135,7 @@ def _settings_json(config: Config) -> bytes:
 
 def _snapshots_npz(snapshots: list[Snapshot]) -> bytes:
     buffer = io.BytesIO()
-    meta = [{"epoch": s.epoch, "losses": s.losses, "scores": s.scores} for s in snapshots]
+    meta = [{"step": s.step, "epoch": s.epoch, "losses": s.losses, "scores": s.scores} for s in snapshots]
     arrays: dict[str, Any] = {f"images_{i}": s.images for i, s in enumerate(snapshots)}
     np.savez(buffer, meta=np.array(json.dumps(meta)), **arrays)
     return buffer.getvalue()
@@ -143,6 +144,9 @@ def _snapshots_npz(snapshots: list[Snapshot]) -> bytes:
 def _load_snapshots(path: Path) -> list[Snapshot]:
     with np.load(path) as data:
         meta = json.loads(str(data["meta"]))
-        return [Snapshot(epoch=m["epoch"], images=data[f"images_{i}"], losses=m["losses"],
+        if any("step" not in m for m in meta):
+            raise ConfigError(f"cannot resume from {path.parent}: its checkpoint comes from a devface that counted "
+                              "snapshots in epochs; start without --resume or use another checkpoint folder")
+        return [Snapshot(step=m["step"], images=data[f"images_{i}"], losses=m["losses"], epoch=m["epoch"],
                          scores=tuple(m["scores"]) if m["scores"] is not None else None)
                 for i, m in enumerate(meta)]

@@ -9,7 +9,6 @@ augmentation (`augment`), sampling (`sampling`), checkpoints and bases.
 
 from __future__ import annotations
 
-import functools
 import logging
 import math
 import time
@@ -63,9 +62,9 @@ class Trainer:
         # Fixed noise: every snapshot shows the same latent points, so progress is comparable.
         self._fixed_noise = self._rng.normal([config.samples_per_snapshot, config.z_dim])
         self.steps_done = 0
-        self.epochs_done = 0
-        self.resumed_from_epoch: int | None = None
-        self._progress = tf.Variable([0, 0], dtype=tf.int64, trainable=False)  # [epoch, steps done]
+        self._steps_per_epoch = 1  # set by train() from the number of images
+        self.resumed_from_step: int | None = None
+        self._progress = tf.Variable([0, 0], dtype=tf.int64, trainable=False)  # [epochs begun, steps done]
         self._checkpoint_dir = Path(checkpoint_dir) if checkpoint_dir else None
         self._checkpoints: TrainingCheckpoints | None = None
         self._open_checkpoints()
@@ -109,36 +108,50 @@ class Trainer:
         return max(1, math.ceil(image_count / self.config.batch_size))
 
     def train(self, images: np.ndarray, progress: ProgressCallback | None = None) -> Iterator[Snapshot]:
-        """Train for `config.epochs` on (N, S, S, 3) uint8 images, yielding a Snapshot every `sample_every`."""
+        """Train on (N, S, S, 3) uint8 images until the step limit, the epochs or the time budget ends it,
+        yielding a Snapshot every `sample_every` steps and at the last."""
         check_training_images(images, self.config.image_size)
         full_size = resident_images(images)
-        steps = self.steps_per_epoch(len(images))
-        first_epoch, history = self._start()
-        self.epochs_done = first_epoch - 1
+        self._steps_per_epoch = self.steps_per_epoch(len(images))
+        total = self._total_steps(self._steps_per_epoch)
+        history = self._start()
         yield from history
         started = time.perf_counter()
-        real_images = self._grow(full_size, steps, started)
-        for epoch in range(first_epoch, self.config.epochs + 1):
-            if self._steps_left(steps) == 0:
-                return
-            tick = functools.partial(self._tick, progress, epoch, started, steps) if progress else None
-            scalar_losses, real_images = self._train_epoch(full_size, real_images, steps, started, tick)
-            self.epochs_done = epoch
-            logger.debug("epoch %d/%d trained (step %d)", epoch, self.config.epochs, self.steps_done)
-            last = epoch == self.config.epochs or self._steps_left(steps) == 0 or self._out_of_time(started)
-            if epoch % self.config.sample_every == 0 or last:
-                history.append(self.snapshot(epoch, scalar_losses))
+        real_images = self._grow(full_size, started)
+        while self.steps_done < total:
+            losses = self.run_steps(real_images, self._next_chunk(total))
+            if progress is not None:
+                progress(Progress(self.epochs_done, self.config.epochs, self.steps_done, losses,
+                                  time.perf_counter() - started, total))
+            logger.debug("step %d/%d trained (epoch %d)", self.steps_done, total, self.epochs_done)
+            last = self.steps_done >= total or self._out_of_time(started)
+            if self.steps_done % self.config.sample_every == 0 or last:
+                history.append(self.snapshot(losses))
                 yield history[-1]
-            if self._checkpoints and (epoch % self.config.checkpoint_every == 0 or last):
-                self._progress.assign([epoch, self.steps_done])
-                self._checkpoints.save(epoch, history)
+            if self._checkpoints and (self.steps_done % self.config.checkpoint_every == 0 or last):
+                self._progress.assign([self.epochs_done, self.steps_done])
+                self._checkpoints.save(self.steps_done, history)
             if last:
                 return
-            real_images = self._grow(full_size, steps, started, real_images)
+            real_images = self._grow(full_size, started, real_images)
 
-    def _tick(self, progress: ProgressCallback, epoch: int, started: float, steps: int, losses: dict) -> None:
-        elapsed, total = time.perf_counter() - started, self._total_steps(steps)
-        progress(Progress(epoch, self.config.epochs, self.steps_done, losses, elapsed, total))
+    def _next_chunk(self, total: int) -> int:
+        """Steps to run before Python looks again: at most GROWTH_CHECK_STEPS, ending on the next snapshot or
+        checkpoint step, so progress, the time budget and a growing run's schedule are followed within an
+        epoch (one over thousands of likes can outlast them all)."""
+        due = [GROWTH_CHECK_STEPS, total - self.steps_done, self._steps_to(self.config.sample_every)]
+        if self._checkpoints:
+            due.append(self._steps_to(self.config.checkpoint_every))
+        return min(due)
+
+    def _steps_to(self, every: int) -> int:
+        return every - self.steps_done % every
+
+    @property
+    def epochs_done(self) -> int:
+        """Passes over the images begun so far (an epoch is ceil(N / batch_size) steps; batches are drawn at
+        random, so an epoch only counts steps)."""
+        return math.ceil(self.steps_done / self._steps_per_epoch)
 
     def _total_steps(self, steps_per_epoch: int) -> int:
         """Where the run stops: its epochs' steps, or the step limit when that comes first."""
@@ -148,67 +161,48 @@ class Trainer:
     def _out_of_time(self, started: float) -> bool:
         return bool(self.config.max_seconds) and time.perf_counter() - started >= self.config.max_seconds
 
-    def _train_epoch(self, full_size: tf.Tensor, real_images: tf.Tensor, steps_per_epoch: int,
-                     started: float, tick: Callable[[dict[str, float]], None] | None) -> tuple[dict, tf.Tensor]:
-        """One epoch's steps (the last step's losses, and the real images at the side reached), in chunks of
-        GROWTH_CHECK_STEPS: after each, progress is reported, the time budget checked (an epoch over
-        thousands of likes can outlast it) and a growing run's schedule followed."""
-        left, losses = self._steps_left(steps_per_epoch), {}
-        while left > 0:
-            count = min(GROWTH_CHECK_STEPS, left)
-            losses = self.run_steps(real_images, count)
-            left -= count
-            if tick is not None:
-                tick(losses)
-            if left and self._out_of_time(started):
-                break
-            if left:  # _grow leaves a run that does not grow as it is
-                real_images = self._grow(full_size, steps_per_epoch, started, real_images)
-        return losses, real_images
-
     def grow_to_full_size(self) -> None:
         """Finish growing at once (a run stopped before its last stage): the full-size models, fully faded in."""
         if not self._final_stage:
             self._build_stage(self.stages.last)
             self.stages.set_fade(self._stage, 1.0)
 
-    def _grow(self, full_size: tf.Tensor, steps_per_epoch: int, started: float,
-              current: tf.Tensor | None = None) -> tf.Tensor:
+    def _grow(self, full_size: tf.Tensor, started: float, current: tf.Tensor | None = None) -> tf.Tensor:
         """Move to the stage and fade-in weight the budget spent calls for; the real images at that side."""
         if len(self.stages.sides) == 1 or self.plan.fine_tuning:
             return full_size
-        point = self.stages.point(self._budget_spent(steps_per_epoch, started))
+        point = self.stages.point(self._budget_spent(started))
         while self.stage < point.stage:
             self._build_stage(self.stage + 1)
             current = None
         self.stages.set_fade(self._stage, point.alpha if self.stage > 0 else 1.0)
         return current if current is not None else downsampled(full_size, self._stage.side)
 
-    def _budget_spent(self, steps_per_epoch: int, started: float) -> float:
+    def _budget_spent(self, started: float) -> float:
         """The fraction of the run used so far: of its steps, or of `max_seconds` when that comes first."""
-        spent = self.steps_done / max(1, self._total_steps(steps_per_epoch))
+        spent = self.steps_done / max(1, self._total_steps(self._steps_per_epoch))
         if self.config.max_seconds:
             spent = max(spent, (time.perf_counter() - started) / self.config.max_seconds)
         return min(1.0, spent)
 
-    def _start(self) -> tuple[int, list[Snapshot]]:
-        """(first epoch to train, snapshots so far): from the last checkpoint when resuming, else fresh."""
+    def _start(self) -> list[Snapshot]:
+        """The snapshots so far: from the last checkpoint when resuming (its step reached too), else none."""
         if self._checkpoint_dir is None:
-            return 1, []
+            return []
         if not self.config.resume:
             clear_checkpoints(self._checkpoint_dir)
             self._checkpoints = None  # a fresh manager: the old one still lists the deleted files
             self._open_checkpoints()
-            return 1, []
+            return []
         if not has_checkpoint(self._checkpoint_dir):
             logger.info("no checkpoint in %s yet: training from the start", self._checkpoint_dir)
-            return 1, []
+            return []
         if not self._final_stage:
             self._build_stage(self.stages.last)  # checkpoints are only written at full size
-        epoch, history = self._checkpoints.restore()
+        step, history = self._checkpoints.restore()
         self.steps_done = int(self._progress[1])
-        self.resumed_from_epoch = epoch
-        return epoch + 1, history
+        self.resumed_from_step = step
+        return history
 
     def run_steps(self, real_images: tf.Tensor, count: int) -> dict[str, float]:
         """Run `count` compiled training steps on a resident uint8 tensor; return the last step's losses."""
@@ -218,16 +212,10 @@ class Trainer:
         self.steps_done += count
         return {name: float(value) for name, value in losses.items()}
 
-    def _steps_left(self, steps_per_epoch: int) -> int:
-        """Steps for the next epoch: a full epoch, or fewer where the step limit stops training early."""
-        limit = self.plan.step_limit
-        if not limit:
-            return steps_per_epoch
-        return max(0, min(steps_per_epoch, limit - self.steps_done))
-
-    def snapshot(self, epoch: int, losses: dict[str, float] | None = None) -> Snapshot:
-        """Sample the generator on the fixed noise: individual uint8 images for this epoch."""
-        return Snapshot(epoch=epoch, images=self._stage.sampling.sample(self._fixed_noise), losses=dict(losses or {}))
+    def snapshot(self, losses: dict[str, float] | None = None) -> Snapshot:
+        """Sample the generator on the fixed noise: individual uint8 images at the step reached."""
+        return Snapshot(step=self.steps_done, images=self._stage.sampling.sample(self._fixed_noise),
+                        losses=dict(losses or {}), epoch=self.epochs_done)
 
     def generate(self, count: int, seed: int = 12345) -> np.ndarray:
         """`count` uint8 samples from the sampling generator on noise of its own seed (for measuring)."""

@@ -60,7 +60,7 @@ def test_progress_lines_count_steps_towards_the_run_total_and_quiet_silences_the
     result = CliRunner().invoke(run_command, [*command, "--max-steps", "60", "--epochs", "1000"])
     assert result.exit_code == 0, result.output
     progress = [line for line in result.stderr.splitlines() if line.startswith("devface: training: step")]
-    # the first tick (an epoch of the demo's likes, or 25 steps) and the last always show; others at most
+    # the first tick (25 steps, or fewer to the first snapshot) and the last always show; others at most
     # every few seconds
     assert re.match(r"devface: training: step ([1-9]|1\d|2[0-5])/60 \(\d+%\) · d -?\d\.\d\d g -?\d", progress[0])
     assert progress[-1].startswith("devface: training: step 60/60 (100%) · d ")
@@ -87,7 +87,7 @@ def test_dir_to_dir_round_trip_with_mixed_images(tmp_path):
     }
     assert Image.open(out / "alice.png").size == (500, 492)
     sidecar = json.loads((out / "alice.json").read_text())
-    assert sidecar["epoch"] == 2 and sidecar["config"]["image_size"] == 32 and "published_at" in sidecar
+    assert (sidecar["step"], sidecar["epoch"]) == (report["steps"], 2) and sidecar["config"]["image_size"] == 32 and "published_at" in sidecar
     plain = CliRunner().invoke(run_command, [*args[:-len(TINY) - 1], *TINY, "--max-steps", "1"])
     assert plain.exit_code == 0, plain.output
     assert plain.stderr.count("c_notes.txt") == 1 and plain.stderr.count("d_truncated.png") == 1  # logged once

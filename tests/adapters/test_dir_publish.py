@@ -18,7 +18,7 @@ from tests.helpers import images
 
 
 def face(seed: int, padding: int = 0) -> PublishedImage:
-    return PublishedImage(images.face_like(seed, 32), 32, 32, epoch=seed, metadata={"padding": "x" * padding})
+    return PublishedImage(images.face_like(seed, 32), 32, 32, step=seed, metadata={"padding": "x" * padding})
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ def test_module_form_is_an_importable_es_module(tmp_path):
     path = tmp_path / "face.mjs"
     sink = JavaScriptFileAdapter(path=str(path), identifier="FACE", module="true")
     png = encode_png(np.zeros((4, 4, 3), np.uint8))
-    sink.publish("alice", PublishedImage(png=png, width=4, height=4, epoch=1))
+    sink.publish("alice", PublishedImage(png=png, width=4, height=4, step=1))
     script = f"import('{path.as_uri()}').then(m => process.stdout.write(m.FACE.slice(0, 22)))"
     result = subprocess.run(["node", "-e", script], capture_output=True, text=True, check=True)
     assert result.stdout == "data:image/png;base64,"

@@ -105,13 +105,14 @@ def test_bad_rows_are_skipped_by_id_and_left_untouched(deployed, tiny_config):
 
 def test_extra_face_columns_are_filled_and_data_url_option_is_honoured(deployed, tiny_config):
     pg.execute(deployed, "ALTER TABLE tbl_create_image ADD COLUMN updated_at timestamptz, ADD COLUMN epoch int, "
+                         "ADD COLUMN step int, "
                          "ADD COLUMN score double precision, ADD COLUMN metadata jsonb")
     adapter = PostgresAdapter(dsn=deployed, data_url="true")
     run_pipeline(adapter, adapter, "alice", tiny_config)
-    (image, updated_at, epoch, metadata), = pg.execute(
-        deployed, "SELECT image, updated_at, epoch, metadata FROM tbl_create_image", fetch=True)
+    (image, updated_at, epoch, step, metadata), = pg.execute(
+        deployed, "SELECT image, updated_at, epoch, step, metadata FROM tbl_create_image", fetch=True)
     assert image.startswith("data:image/png;base64,")
-    assert updated_at is not None and epoch == tiny_config.epochs
+    assert updated_at is not None and epoch == tiny_config.epochs and step >= epoch
     assert metadata["width"] == 500 and metadata["config"]["image_size"] == 32
 
 

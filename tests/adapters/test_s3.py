@@ -44,7 +44,7 @@ def test_s3_to_s3_publishes_png_with_content_type_and_metadata(likes, client, s3
     assert '"key": "s3://%s/likes/alice/readme.txt"' % s3_bucket in result.stdout
     face = client.get_object(Bucket=s3_bucket, Key="out/alice.png")
     assert face["ContentType"] == "image/png"
-    assert face["Metadata"]["epoch"] == "1" and "devface-version" in face["Metadata"]
+    assert (face["Metadata"]["step"], face["Metadata"]["epoch"]) == ("1", "1") and "devface-version" in face["Metadata"]
     assert Image.open(io.BytesIO(face["Body"].read())).size == (500, 492)
 
 

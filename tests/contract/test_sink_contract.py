@@ -12,9 +12,9 @@ from tests.contract.harness import png_size
 import numpy as np
 
 
-def _face(value: int, epoch: int = 10) -> PublishedImage:
+def _face(value: int, step: int = 10) -> PublishedImage:
     png = encode_png(np.full((492, 500, 3), value, np.uint8))
-    return PublishedImage(png=png, width=500, height=492, epoch=epoch, score=None, metadata={"note": "test"})
+    return PublishedImage(png=png, width=500, height=492, step=step, score=None, metadata={"note": "test"})
 
 
 def test_it_satisfies_the_protocol(sink_harness):
@@ -31,8 +31,8 @@ def test_publish_returns_a_uri_and_stores_the_png(sink_harness):
 
 def test_republishing_replaces_and_leaves_no_temporary_files(sink_harness):
     sink = sink_harness.sink()
-    sink.publish("alice", _face(100, epoch=1))
-    sink.publish("alice", _face(200, epoch=2))
+    sink.publish("alice", _face(100, step=1))
+    sink.publish("alice", _face(200, step=2))
     assert sink_harness.read_published(sink, "alice") == _face(200).png
     assert sink_harness.leftovers(sink) == []
 

@@ -168,7 +168,7 @@ def test_a_fine_tune_resumes_only_from_the_base_again(tiny_config, tmp_path):
     assert "--init-from" not in str(refused.value)  # it was given: only the hint that applies
     resumed = Trainer(attrs.evolve(tuned, resume=True, epochs=3), tmp_path / "tuned")
     list(resumed.train(images))
-    assert resumed.resumed_from_epoch == 2 and resumed.steps_done == 3
+    assert resumed.resumed_from_step == 2 and resumed.steps_done == 3
 
 
 def test_a_run_from_scratch_resumes_whatever_its_fine_tuning_rate(tiny_config, tmp_path):
@@ -177,4 +177,4 @@ def test_a_run_from_scratch_resumes_whatever_its_fine_tuning_rate(tiny_config, t
     list(Trainer(scratch, tmp_path / "u").train(images))
     resumed = Trainer(attrs.evolve(scratch, resume=True, epochs=3, finetune_lr_scale=0.5), tmp_path / "u")
     list(resumed.train(images))
-    assert resumed.resumed_from_epoch == 2
+    assert resumed.resumed_from_step == 2

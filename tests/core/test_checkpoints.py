@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import attrs
 import numpy as np
 import pytest
@@ -19,7 +21,7 @@ def dataset():
 
 @pytest.fixture
 def config(tiny_config, tmp_path):
-    return attrs.evolve(tiny_config, epochs=4, sample_every=1, checkpoint_every=1, checkpoint_dir=str(tmp_path))
+    return attrs.evolve(tiny_config, epochs=4, sample_every=2, checkpoint_every=2, checkpoint_dir=str(tmp_path))
 
 
 def train(config: Config, images, folder):
@@ -29,11 +31,11 @@ def train(config: Config, images, folder):
 
 def test_resumed_run_matches_the_uninterrupted_run_byte_for_byte(config, dataset, tmp_path):
     _, uninterrupted = train(config, dataset, tmp_path / "straight")
-    train(attrs.evolve(config, epochs=2), dataset, tmp_path / "split")  # "killed" after epoch 2
+    train(attrs.evolve(config, max_steps=4), dataset, tmp_path / "split")  # "killed" at step 4, mid-epoch 2
     trainer, resumed = train(attrs.evolve(config, resume=True), dataset, tmp_path / "split")
-    assert trainer.resumed_from_epoch == 2
+    assert trainer.resumed_from_step == 4
     assert trainer.steps_done == 4 * 3
-    assert [s.epoch for s in resumed] == [1, 2, 3, 4]  # earlier snapshots come back from the checkpoint
+    assert [s.step for s in resumed] == [2, 4, 6, 8, 10, 12]  # earlier snapshots come back from the checkpoint
     for straight, split in zip(uninterrupted, resumed):
         assert np.array_equal(straight.images, split.images)
 
@@ -48,19 +50,30 @@ def test_resume_with_other_training_settings_is_refused(config, dataset, tmp_pat
 def test_a_run_without_resume_starts_over_and_replaces_old_checkpoints(config, dataset, tmp_path):
     train(config, dataset, tmp_path / "u")
     trainer, snapshots = train(attrs.evolve(config, epochs=1), dataset, tmp_path / "u")
-    assert trainer.resumed_from_epoch is None and [s.epoch for s in snapshots] == [1]
-    assert sorted(p.name for p in (tmp_path / "u").glob("snapshots-*")) == ["snapshots-1.npz"]
-    assert sorted(p.name for p in (tmp_path / "u").glob("ckpt-*.index")) == ["ckpt-1.index"]
+    assert trainer.resumed_from_step is None and [s.step for s in snapshots] == [2, 3]
+    assert sorted(p.name for p in (tmp_path / "u").glob("snapshots-*")) == ["snapshots-2.npz", "snapshots-3.npz"]
+    assert sorted(p.name for p in (tmp_path / "u").glob("ckpt-*.index")) == ["ckpt-2.index", "ckpt-3.index"]
 
 
 def test_resume_with_nothing_saved_trains_from_the_start(config, dataset, tmp_path):
     trainer, snapshots = train(attrs.evolve(config, resume=True, epochs=1), dataset, tmp_path / "new")
-    assert trainer.resumed_from_epoch is None and trainer.steps_done == 3
+    assert trainer.resumed_from_step is None and trainer.steps_done == 3
 
 
 def test_only_the_latest_two_checkpoints_are_kept(config, dataset, tmp_path):
     train(config, dataset, tmp_path / "u")
-    assert sorted(p.name for p in (tmp_path / "u").glob("snapshots-*")) == ["snapshots-3.npz", "snapshots-4.npz"]
+    assert sorted(p.name for p in (tmp_path / "u").glob("snapshots-*")) == ["snapshots-10.npz", "snapshots-12.npz"]
+
+
+def test_a_checkpoint_counted_in_epochs_is_refused_with_what_to_do(config, dataset, tmp_path):
+    train(attrs.evolve(config, epochs=1), dataset, tmp_path / "old")
+    saved = tmp_path / "old" / "snapshots-3.npz"
+    with np.load(saved) as data:
+        arrays = dict(data)
+    arrays["meta"] = np.array(json.dumps([{"epoch": 1, "losses": {}, "scores": None}] * 2))
+    np.savez(saved, **arrays)  # what devface wrote before snapshots counted steps
+    with pytest.raises(ConfigError, match="counted snapshots in epochs; start without --resume"):
+        next(Trainer(attrs.evolve(config, resume=True), tmp_path / "old").train(dataset))
 
 
 @pytest.mark.parametrize("user_id", ["alice", "../etc", "a/b", ".hidden", "アリス", "100%"])

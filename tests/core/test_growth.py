@@ -26,7 +26,8 @@ def tiny_config(tiny_config):
 
 @pytest.fixture
 def growing(tiny_config, tmp_path):
-    return attrs.evolve(tiny_config, architecture="fast", grow_from=16, epochs=6, checkpoint_every=1, ema=0.9)
+    return attrs.evolve(tiny_config, architecture="fast", grow_from=16, epochs=6, sample_every=2,
+                        checkpoint_every=2, ema=0.9)
 
 
 @pytest.fixture
@@ -113,13 +114,14 @@ def test_a_base_saved_before_growing_finished_is_full_size(growing, images, tmp_
 def test_a_growing_run_resumed_at_full_size_matches_the_uninterrupted_run(growing, images, tmp_path):
     config = attrs.evolve(growing, checkpoint_dir=str(tmp_path))
     straight = list(Trainer(config, tmp_path / "straight").train(images))
-    # "Killed" once snapshot 5 is out: the schedule depends on the whole run's budget, so the interrupted
-    # run must have the same settings (a shorter run would have grown earlier); checkpoint 4 is the last.
+    # "Killed" once snapshot 5 (step 10) is out: the schedule depends on the whole run's budget, so the
+    # interrupted run must have the same settings (a shorter run would have grown earlier); the checkpoint
+    # of step 8 is the last.
     list(itertools.islice(Trainer(config, tmp_path / "split").train(images), 5))
     resumed_trainer = Trainer(attrs.evolve(config, resume=True), tmp_path / "split")
     resumed = list(resumed_trainer.train(images))
-    assert resumed_trainer.resumed_from_epoch == 4
-    assert [s.epoch for s in resumed] == [s.epoch for s in straight]
+    assert resumed_trainer.resumed_from_step == 8
+    assert [s.step for s in resumed] == [s.step for s in straight]
     assert np.array_equal(resumed[-1].images, straight[-1].images)
 
 

@@ -32,7 +32,8 @@ def test_publishes_a_500_by_492_png_and_reports_it(likes, tiny_config):
     face = likes.space.published("alice")
     assert png_size(face.png) == (500, 492)
     assert (report.images_read, report.images_used, report.skipped) == (6, 6, ())
-    assert report.snapshot_epoch == tiny_config.epochs == face.epoch
+    assert report.snapshot_step == report.steps == face.step == 4  # 2 epochs of 2 steps
+    assert report.snapshot_epoch == face.epoch == tiny_config.epochs
     assert report.published_uri == "memory://" + likes.space.name + "/alice.png"
     assert set(report.timings_s) == {"read", "train", "select", "publish"}
 

@@ -136,10 +136,10 @@ def test_fast_generator_has_no_transposed_convolutions_and_the_discriminator_no_
 
 
 def test_contact_sheet_has_a_row_per_snapshot_and_a_column_per_sample():
-    snapshots = [Snapshot(epoch=e, images=np.full((3, 8, 8, 3), e, np.uint8)) for e in (20, 10)]
+    snapshots = [Snapshot(step=e, images=np.full((3, 8, 8, 3), e, np.uint8)) for e in (20, 10)]
     sheet = np.asarray(contact_sheet(snapshots))
     assert sheet.shape == (2 + 2 * 10, 56 + 3 * 10 + 2, 3)
-    assert sheet[2 + 4, 56 + 2 + 4].tolist() == [10, 10, 10]  # oldest epoch first
+    assert sheet[2 + 4, 56 + 2 + 4].tolist() == [10, 10, 10]  # oldest step first
     assert sheet[12 + 4, 56 + 2 + 4].tolist() == [20, 20, 20]
 
 

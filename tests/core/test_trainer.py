@@ -19,10 +19,10 @@ def dataset():
     return np.random.default_rng(0).integers(0, 255, (10, 16, 16, 3), dtype=np.uint8)
 
 
-def test_snapshots_come_every_sample_every_epochs_plus_the_last(tiny_config, dataset):
-    config = attrs.evolve(tiny_config, epochs=5, sample_every=2)
+def test_snapshots_come_every_sample_every_steps_plus_the_last(tiny_config, dataset):
+    config = attrs.evolve(tiny_config, epochs=5, sample_every=4)  # 15 steps of 3 per epoch
     snapshots = list(Trainer(config).train(dataset))
-    assert [s.epoch for s in snapshots] == [2, 4, 5]
+    assert [(s.step, s.epoch) for s in snapshots] == [(4, 2), (8, 3), (12, 4), (15, 5)]
     for snapshot in snapshots:
         assert snapshot.images.shape == (2, 16, 16, 3) and snapshot.images.dtype == np.uint8
         assert set(snapshot.losses) == {"d_loss", "g_loss", "d_real", "augment_p"}
@@ -34,10 +34,19 @@ def test_an_epoch_is_one_pass_over_the_images(tiny_config, dataset):
     assert trainer.steps_done == tiny_config.epochs * 3  # ceil(10 / 4)
 
 
-def test_progress_is_reported_every_epoch(tiny_config, dataset):
+@pytest.mark.parametrize("likes", [10, 1000])
+def test_snapshots_come_at_the_step_interval_whatever_the_number_of_likes(tiny_config, likes):
+    # 1 000 likes make an epoch of 250 steps: counted in epochs, this run had one snapshot, at its end.
+    images = np.random.default_rng(0).integers(0, 255, (likes, 16, 16, 3), dtype=np.uint8)
+    trainer = Trainer(attrs.evolve(tiny_config, epochs=100_000, max_steps=12, sample_every=4))
+    assert [s.step for s in trainer.train(images)] == [4, 8, 12]
+
+
+def test_progress_is_reported_every_25_steps_and_at_each_snapshot(tiny_config, dataset):
     ticks = []
-    list(Trainer(tiny_config).train(dataset, progress=ticks.append))
-    assert [t.epoch for t in ticks] == [1, 2] and ticks[-1].epochs == 2
+    list(Trainer(attrs.evolve(tiny_config, epochs=20, sample_every=30)).train(dataset, progress=ticks.append))
+    assert [t.step for t in ticks] == [25, 30, 55, 60]
+    assert ticks[-1].epoch == ticks[-1].epochs == 20 and ticks[-1].total_steps == 60
 
 
 def test_same_seed_gives_identical_snapshots(tiny_config, dataset):
@@ -50,9 +59,9 @@ def test_same_seed_gives_identical_snapshots(tiny_config, dataset):
 
 def test_training_changes_the_generator(tiny_config, dataset):
     trainer = Trainer(tiny_config)
-    before = trainer.snapshot(0).images
+    before = trainer.snapshot().images
     list(trainer.train(dataset))
-    assert not np.array_equal(before, trainer.snapshot(0).images)
+    assert not np.array_equal(before, trainer.snapshot().images)
 
 
 def test_seed_architecture_has_the_original_shapes():
@@ -92,7 +101,7 @@ def test_max_steps_stops_training_early_with_a_final_snapshot(tiny_config):
     trainer = Trainer(config)
     snapshots = list(trainer.train(np.zeros((8, 16, 16, 3), np.uint8)))
     assert trainer.steps_done == 5
-    assert [snapshot.epoch for snapshot in snapshots] == [3]
+    assert [(snapshot.step, snapshot.epoch) for snapshot in snapshots] == [(5, 3)]
 
 
 def test_aligned_dataset_is_shared_with_tensorflow_not_copied():

@@ -22,13 +22,13 @@ from tests.helpers.scripts import script
 # Each trial is a process starting TensorFlow (7–10 s on 2 cores): 14 trials took 152 s of a CI run. Six
 # still kill each sink twice; alone on 2 cores, 14 of 14 kills landed in training (more do under load).
 TRIALS = 6
-CHECKPOINT_EVERY = 4
+CHECKPOINT_EVERY = 8  # steps
 # Short enough that the later trials resume a finished run and are killed while publishing it.
-EPOCHS = 60
-TRAINING = ["--epochs", str(EPOCHS), "--image-size", "16", "--batch-size", "4", "--z-dim", "8", "--sample-every", "50",
+STEPS = 120
+TRAINING = ["--max-steps", str(STEPS), "--image-size", "16", "--batch-size", "4", "--z-dim", "8", "--sample-every", "100",
             "--checkpoint-every", str(CHECKPOINT_EVERY), "--resume", "-vv"]
-EPOCH_LINE = re.compile(r"epoch (\d+)/\d+ trained")
-RESUME_LINE = re.compile(r"resuming from the checkpoint of epoch (\d+)")
+STEP_LINE = re.compile(r"step (\d+)/\d+ trained")
+RESUME_LINE = re.compile(r"resuming from the checkpoint of step (\d+)")
 
 
 class Child:
@@ -47,7 +47,7 @@ class Child:
         for line in self.process.stderr:
             self.lines.append(line)
             resumed = RESUME_LINE.search(line)
-            if EPOCH_LINE.search(line) or resumed and int(resumed[1]) == EPOCHS:
+            if STEP_LINE.search(line) or resumed and int(resumed[1]) == STEPS:
                 self.finished_training = bool(resumed)
                 self.started.set()
         self.started.set()  # the process ended (finished or killed) before training: stop waiting
@@ -62,7 +62,7 @@ class Child:
         return found[-1] if found else None
 
 
-def latest_checkpoint_epoch(folder: Path) -> int:
+def latest_checkpoint_step(folder: Path) -> int:
     state = folder / "checkpoint"
     if not state.exists():
         return 0
@@ -124,8 +124,8 @@ def test_sigkill_at_random_points_loses_nothing(tmp_path, likes, sinks):
         except subprocess.TimeoutExpired:
             child.process.send_signal(signal.SIGKILL)
         code = child.finish()
-        saved = latest_checkpoint_epoch(user_checkpoints)
-        trained = child.last(EPOCH_LINE)
+        saved = latest_checkpoint_step(user_checkpoints)
+        trained = child.last(STEP_LINE)
         resumed = child.last(RESUME_LINE)
         published = read_published()
 
@@ -135,12 +135,12 @@ def test_sigkill_at_random_points_loses_nothing(tmp_path, likes, sinks):
         if trained is not None:
             assert trained - saved <= CHECKPOINT_EVERY, f"trial {trial}: trained to {trained}, saved {saved}"
             killed_while_training += code == -signal.SIGKILL
-        elif resumed == EPOCHS:
+        elif resumed == STEPS:
             killed_after_training += code == -signal.SIGKILL
         saved_before = saved
 
     print(f"{TRIALS} trials: {killed_while_training} killed while training, {killed_after_training} killed "
-          f"while publishing a finished run; last checkpoint epoch {saved_before}")
+          f"while publishing a finished run; last checkpoint at step {saved_before}")
     for sink, read_published in sinks:
         assert Child(run_command(likes, checkpoints, sink)).finish() == 0
         assert read_published() == expected_png, f"{sink[1]}: the resumed run must publish what an uninterrupted one did"
