@@ -18,7 +18,7 @@ from devface_core.choices import ARCHITECTURES, FIT_MODES, PRECISIONS, SELECTION
 from devface_core.errors import ConfigError
 from devface_core.fields import (choice_setting, float_setting, fraction, growth_start, int_setting,
                                  multiple_of_four, positive_size, scale, setting, to_bool, to_int, to_optional_bool,
-                                 to_optional_float, to_optional_path, to_policy, to_size, at_least)
+                                 to_optional_float, to_optional_path, to_policy, to_size, at_least, tensorboard_installed)
 from devface_core.saved_settings import read_saved_settings
 
 # max_steps of `devface pretrain` unless a setting names it: the bases measured clean in benchmarks/quality.py
@@ -114,6 +114,9 @@ class Config:
                                     cli="train", kind="folder")
     contact_sheets: str | None = setting(None, "outputs", "Write a PNG grid of every snapshot's samples here "
                                          "(<user>.png).", converter=to_optional_path, cli="run", kind="folder")
+    log_dir: str | None = setting(None, "outputs", "Write the losses and each snapshot's samples here for TensorBoard "
+                                  "(<user>/; needs the tensorboard extra).", converter=to_optional_path,
+                                  validator=tensorboard_installed, cli="train", kind="folder")
     checkpoint_dir: str | None = setting(None, "checkpoints", "Keep training checkpoints here (a folder per user).",
                                          converter=to_optional_path, cli="run", kind="folder")
     checkpoint_every: int = int_setting(250, "checkpoints", "Training steps between checkpoints (and always at "

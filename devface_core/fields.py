@@ -7,6 +7,7 @@ environment only), so a setting is described in exactly one place.
 
 from __future__ import annotations
 
+import importlib.util
 from typing import Any
 
 import attrs
@@ -82,6 +83,12 @@ def to_optional_path(value: Any) -> str | None:
     if path is not None and "\x00" in path:
         raise ValueError("a path cannot contain a NUL byte")
     return path
+
+
+def tensorboard_installed(instance, attribute, value):
+    """A validator: TensorBoard logs need the tensorboard package (TensorFlow's summary ops live there)."""
+    if value and importlib.util.find_spec("tensorboard") is None:
+        raise ValueError("TensorBoard logs need the tensorboard package: pip install 'devface[tensorboard]'")
 
 
 def at_least(minimum: int | float):

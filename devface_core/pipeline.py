@@ -20,7 +20,7 @@ from devface_core.native_output import native_output_captured
 from devface_core.protocols import ImageSink, ImageSource
 from devface_core.selection import Selection, select_snapshot
 from devface_core.types import PretrainReport, Progress, PublishedImage, RunReport
-from devface_core.userid import validate_user_id
+from devface_core.userid import encoded_user_id, validate_user_id
 
 logger = logging.getLogger(__name__)
 # Where each phase of a run is announced (reading, training, selecting, publishing): INFO lines a command
@@ -85,10 +85,12 @@ def run_pretraining(source: ImageSource, user_ids: Iterable[str], config: Config
     phases.info("pretraining on %d images of %d users", len(images), len(users))
     with native_output_captured():
         from devface_core.gan.trainer import Trainer  # TensorFlow loads only when training starts
+        from devface_core.gan.training_log import training_log
 
         trainer = Trainer(plan)
-        for _ in trainer.train(images, progress):
-            pass
+        with training_log(Path(config.log_dir) / "pretrain" if config.log_dir else None) as log:
+            for snapshot in trainer.train(images, log.following(progress)):
+                log.snapshot(snapshot)
         phases.info("saving the base in %s", out)
         trainer.save_base(out)
     return PretrainReport(users, len(images), sum(len(s.skipped) for s in sets), trainer.steps_done,
@@ -99,6 +101,7 @@ def _train_and_select(training_set, user_id, plan: TrainingPlan, progress, timin
     """Train (resuming where asked) and choose the snapshot to publish; (selection, trainer)."""
     from devface_core.gan.checkpoints import user_checkpoint_dir  # TensorFlow loads only when training starts
     from devface_core.gan.trainer import Trainer
+    from devface_core.gan.training_log import training_log
 
     config = plan.config
     started = time.perf_counter()
@@ -106,7 +109,8 @@ def _train_and_select(training_set, user_id, plan: TrainingPlan, progress, timin
     trainer = Trainer(plan, checkpoint_dir)
     limit = f", at most {plan.step_limit} steps" if plan.step_limit else ""
     phases.info("%s: training on %d images (%d epochs%s)", user_id, len(training_set.images), config.epochs, limit)
-    snapshots = list(trainer.train(training_set.images, progress))
+    with training_log(Path(config.log_dir) / encoded_user_id(user_id) if config.log_dir else None) as log:
+        snapshots = [log.snapshot(s) for s in trainer.train(training_set.images, log.following(progress))]
     if config.save_generator:
         trainer.save_generator(config.save_generator)
     if config.contact_sheets:
