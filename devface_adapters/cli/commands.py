@@ -8,7 +8,7 @@ import logging
 import attrs
 import click
 
-from devface_adapters.cli.options import SOURCE_SPEC, STORE_SPEC, run_options, training_options
+from devface_adapters.cli.options import SOURCE_SPEC, STORE_SPEC, pretrain_options, run_options
 from devface_adapters.cli.progress import ProgressDisplay
 from devface_adapters.cli.reporting import (OneLineCommand, OneLineGroup, configure_logging, echo, print_report,
                                             reports_errors)
@@ -28,9 +28,30 @@ def resolve(spec: str, option_pairs, role: str):
 
 
 HELP_OPTIONS = {"help_option_names": ["-h", "--help"]}
+# \b keeps click from rewrapping the tables.
+RUN_EPILOG = """\b
+Specs: where likes come from (--source) and where the face goes (--sink):
+  demo                    built-in sample faces (source only)
+  dir:PATH                PATH/<user>/* in; PATH/<user>.png and .json out
+  postgres                the deployed tables, over DEVFACE_DATABASE_URL
+  postgresql://...        the same, over this connection string
+  s3://BUCKET/PREFIX      PREFIX/<user>/* in; PREFIX/<user>.png out
+  jsfile:PATH             a JavaScript file a web page loads (sink only)
+  memory                  this process's memory (embedding, tests)
+`devface plugins` lists every adapter, plugins' too.
+
+\b
+Examples:
+  devface-run --source demo --sink jsfile:out/imgb64.js --user alice
+  devface-run --source dir:likes --sink dir:faces --user alice
+  devface-run --source postgres --sink jsfile --user alice --init-from base
+
+Every setting is also DEVFACE_<NAME> in the environment or a .env file, or a --config file key;
+docs/settings.md lists them all.
+"""
 
 
-@click.command(name="run", cls=OneLineCommand, context_settings=HELP_OPTIONS)
+@click.command(name="run", cls=OneLineCommand, context_settings=HELP_OPTIONS, epilog=RUN_EPILOG)
 @click.version_option(package_name="devface", message="devface %(version)s")
 @run_options
 @reports_errors
@@ -61,7 +82,7 @@ main.add_command(run_command)
 @click.option("--source-opt", multiple=True, metavar="KEY=VALUE", help="Option for the source.")
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Folder to write the base model to.")
 @click.option("--user", "user_ids", multiple=True, help="A user to include (repeat); default: every user.")
-@training_options
+@pretrain_options
 @reports_errors
 def pretrain(source, source_opt, out, user_ids, config_file, as_json, verbose, quiet, **settings):
     """Train a shared base model on every user's likes; fine-tune from it with `--init-from`."""

@@ -9,7 +9,7 @@ import attrs
 import click
 
 from devface_adapters.registry import get_registry
-from devface_core.config import FIELDS
+from devface_core.config import FIELDS, PRETRAIN_STEPS
 from devface_core.errors import DevfaceError
 
 
@@ -39,9 +39,8 @@ def _apply(options, command):
     return functools.reduce(lambda cmd, option: option(cmd), reversed(options), command)
 
 
-def _help(field: attrs.Attribute) -> str:
+def _help(field: attrs.Attribute, default) -> str:
     """The setting's help with its default (settings on 'auto' explain their default in the help)."""
-    default = field.default
     if default is None or field.metadata["kind"] == "flag":
         return field.metadata["help"]
     if isinstance(default, bool):
@@ -49,33 +48,43 @@ def _help(field: attrs.Attribute) -> str:
     return f"{field.metadata['help']} [default: {default}]"
 
 
-def setting_option(field: attrs.Attribute):
-    """A click option for one Config setting; None when not given, so lower layers (env, file) apply."""
+def setting_option(field: attrs.Attribute, default=attrs.NOTHING):
+    """A click option for one Config setting; None when not given, so lower layers (env, file) apply.
+    `default` is what the help shows when the command's default differs from Config's."""
     flag, kind = "--" + field.name.replace("_", "-"), field.metadata["kind"]
+    text = _help(field, field.default if default is attrs.NOTHING else default)
     if kind == "switch":
-        return click.option(f"{flag}/--no-{flag[2:]}", field.name, default=None, help=_help(field))
+        return click.option(f"{flag}/--no-{flag[2:]}", field.name, default=None, help=text)
     if kind == "flag":
-        return click.option(flag, field.name, is_flag=True, default=None, help=_help(field))
+        return click.option(flag, field.name, is_flag=True, default=None, help=text)
     types = {"int": int, "float": float, "text": str, "choice": click.Choice(field.metadata["choices"]),
              "folder": click.Path(file_okay=False), "file": click.Path(dir_okay=False)}
-    return click.option(flag, field.name, type=types[kind], help=_help(field))
+    return click.option(flag, field.name, type=types[kind], help=text)
 
 
-def settings_options(group: str):
-    """Options for every setting whose declaration names this CLI group (`train` or `run`)."""
-    return [setting_option(field) for field in FIELDS if field.metadata["cli"] == group]
+def settings_options(group: str, defaults: dict | None = None):
+    """Options for every setting whose declaration names this CLI group (`train` or `run`); `defaults`: the
+    command's own defaults where they differ from Config's."""
+    defaults = defaults or {}
+    return [setting_option(field, defaults.get(field.name, attrs.NOTHING)) for field in FIELDS
+            if field.metadata["cli"] == group]
 
 
-def training_options(command):
+def training_options(command, defaults: dict | None = None):
     """The settings options shared by `run`, `pretrain` and `watch`."""
     options = [
         click.option("--config", "config_file", type=click.Path(dir_okay=False), help="TOML or YAML settings."),
-        *settings_options("train"),
+        *settings_options("train", defaults),
         click.option("--json", "as_json", is_flag=True, help="Print the report as JSON on stdout."),
         click.option("-v", "--verbose", count=True, help="More logging (-vv for debug)."),
         click.option("-q", "--quiet", is_flag=True, help="No phase or progress lines (errors and the report still show)."),
     ]
     return _apply(options, command)
+
+
+def pretrain_options(command):
+    """`devface pretrain`'s settings options: a base trains for PRETRAIN_STEPS unless told otherwise."""
+    return training_options(command, {"max_steps": PRETRAIN_STEPS})
 
 
 def run_options(command):

@@ -170,6 +170,35 @@ def test_version_and_short_help_options():
         assert CliRunner().invoke(command, ["-h"]).exit_code == 0
 
 
+def option_entries(help_text: str) -> dict[str, str]:
+    """Each option's help, whitespace collapsed, by its long flag (an entry starts at a line "  -")."""
+    entries, current = {}, None
+    for line in help_text.split("Options:")[1].splitlines():
+        if re.match(r"^  -", line):
+            current = re.search(r"--[a-z0-9-]+", line)[0]
+            entries[current] = ""
+        if current and line.strip():
+            entries[current] += " " + line.strip()
+    return {flag: " ".join(text.split()) for flag, text in entries.items()}
+
+
+def test_help_shows_every_settings_default_and_the_spec_syntax():
+    from devface_core.config import FIELDS, PRETRAIN_STEPS
+
+    pretrain = main.commands["pretrain"]
+    for command, groups in ((run_command, ("train", "run")), (pretrain, ("train",))):
+        text = CliRunner().invoke(command, ["--help"]).output
+        entries = option_entries(text)
+        for field in FIELDS:
+            if field.metadata["cli"] in groups and field.default is not None and field.metadata["kind"] != "flag":
+                shown = ("on" if field.default else "off") if isinstance(field.default, bool) else field.default
+                shown = PRETRAIN_STEPS if command is pretrain and field.name == "max_steps" else shown
+                entry = entries[f"--{field.name.replace('_', '-')}"]
+                assert entry.endswith(f"[default: {shown}]"), entry
+    run_help = CliRunner().invoke(run_command, ["--help"]).output
+    assert "s3://BUCKET/PREFIX" in run_help and "devface-run --source dir:likes --sink dir:faces" in run_help
+
+
 def test_a_mistyped_adapter_suggests_the_nearest_name():
     result = CliRunner().invoke(run_command, ["--source", "demo", "--sink", "jsfil", "--user", "alice"])
     assert result.exit_code == 2 and "did you mean 'jsfile'?" in result.output
