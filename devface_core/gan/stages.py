@@ -53,7 +53,7 @@ class Stages:
         if previous:
             logger.info("grown to %d×%d", side, side)
         step = TrainingStep(self._plan, models, self._rng, self._augment,
-                            self.fade_alpha if index > 0 else None, self._strategy)
+                            self.fade_alpha if index > 0 else None, self._strategy, side)
         sampling = Sampling(models, self._plan.config.image_size, index == self.last, self._standing_noise)
         return Stage(index, side, models, step, sampling)
 

@@ -86,11 +86,13 @@ class TrainingStep:
     """The compiled D-then-G update of one stage's models; calling it runs one step on resident uint8 images."""
 
     def __init__(self, plan: TrainingPlan, models: GanModels, rng: tf.random.Generator, augment: AdaptiveAugment,
-                 fade_alpha: tf.Variable | None, strategy):
+                 fade_alpha: tf.Variable | None, strategy, side: int):
         self._plan, self._models, self._rng, self._augment = plan, models, rng, augment
         self._fade_alpha, self._strategy = fade_alpha, strategy
         self._d_loss, self._g_loss = LOSSES[plan.config.architecture]
-        self._compiled = tf.function(self._step)
+        # Any number of images at this side: one trace serves every user's likes (engines.py lends it on).
+        resident = tf.TensorSpec([None, side, side, 3], tf.uint8)
+        self._compiled = tf.function(self._step, input_signature=[resident])
 
     def __call__(self, real_images: tf.Tensor) -> dict[str, tf.Tensor]:
         """One step; its losses, D's mean sign on the reals and the augmentation probability, as tensors."""

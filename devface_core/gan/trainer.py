@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+import weakref
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -20,14 +21,12 @@ import numpy as np
 import tensorflow as tf
 
 from devface_core.config import Config
-from devface_core.gan.augment import AdaptiveAugment
+from devface_core.gan import engines
 from devface_core.gan.bases import load_base, save_base
 from devface_core.gan.checkpoints import TrainingCheckpoints, clear_checkpoints, has_checkpoint, training_state
-from devface_core.gan.ema import STANDING_SAMPLES
 from devface_core.gan.growth import check_training_images, downsampled, resident_images
 from devface_core.gan.recipe import TrainingPlan, as_plan
-from devface_core.gan.stages import Stage, Stages
-from devface_core.gan.step import distribution_strategy
+from devface_core.gan.stages import Stage
 from devface_core.types import Progress, Snapshot
 
 logger = logging.getLogger(__name__)
@@ -50,17 +49,13 @@ class Trainer:
         self.plan = as_plan(config)
         self.config = config = self.plan.config  # as trained: nothing left on 'auto'
         keras.utils.set_random_seed(config.seed)
-        self.augment = AdaptiveAugment(config.augment, config.ada_target, config.batch_size)
-        self._rng = tf.random.Generator.from_seed(config.seed)
-        self._standing_noise = tf.random.stateless_normal([STANDING_SAMPLES, config.z_dim], seed=(config.seed, 1))
-        self.strategy = distribution_strategy(self.plan)  # None on one device
-        self.stages = Stages(self.plan, self._rng, self.augment, self.strategy, self._standing_noise)
-        # A base was trained to full size already: fine-tuning it does not grow again.
-        self._stage: Stage = self.stages.build(self.stages.last if self.plan.fine_tuning else 0)
+        engine = engines.take(self.plan)  # warm from an earlier run with these settings, or new
+        weakref.finalize(self, engines.give_back, engine)
+        self.augment, self._rng, self.strategy, self.stages = engine.augment, engine.rng, engine.strategy, engine.stages
+        self._stage: Stage = engine.stage
+        self._fixed_noise, self._standing_noise = engine.fixed_noise, engine.standing_noise
         if self.plan.fine_tuning:
             load_base(self._stage.models, config.init_from)  # a resumed checkpoint still overrides it
-        # Fixed noise: every snapshot shows the same latent points, so progress is comparable.
-        self._fixed_noise = self._rng.normal([config.samples_per_snapshot, config.z_dim])
         self.steps_done = 0
         self._steps_per_epoch = 1  # set by train() from the number of images
         self.resumed_from_step: int | None = None
