@@ -170,10 +170,15 @@ def parse_arguments() -> tuple[argparse.ArgumentParser, argparse.Namespace]:
 def main() -> None:
     """Train every chosen recipe and print its row beside the real faces' figures."""
     parser, args = parse_arguments()
-    from devface_core import quality
-
     seconds, pretrain_seconds, size = ((1.0, 1.0, 32) if args.quick else
                                        (args.minutes * 60, args.pretrain_minutes * 60, args.image_size))
+    chosen = args.only.split(",") if args.only else [name for name in RECIPES if name not in BASE_ONLY]
+    fine_tuned = [name for name in args.fine_tune.split(",") if name] if pretrain_seconds > 0 else []
+    unknown = set(chosen + fine_tuned) - set(RECIPES)
+    if unknown:  # before the faces are read and measured: a typo costs no wait
+        parser.error(f"unknown recipe {', '.join(sorted(unknown))} (known: {'; '.join(RECIPES)})")
+    from devface_core import quality
+
     sheets = args.sheets or Path(tempfile.mkdtemp(prefix="devface-quality-"))
     faces = liked_faces(size)
     base_faces, user_faces = faces[:40], faces[40:]
@@ -181,11 +186,6 @@ def main() -> None:
     real = {"swd": float(np.mean(quality.swd(base_faces, user_faces))), "diversity": quality.diversity(user_faces)}
     MEASURING.update(reference=base_faces[:20], samples=8 if args.quick else 32)
     print_header(size, seconds, base_faces, user_faces, real)
-    chosen = args.only.split(",") if args.only else [name for name in RECIPES if name not in BASE_ONLY]
-    fine_tuned = [name for name in args.fine_tune.split(",") if name] if pretrain_seconds > 0 else []
-    unknown = set(chosen + fine_tuned) - set(RECIPES)
-    if unknown:
-        parser.error(f"unknown recipe {', '.join(sorted(unknown))} (known: {'; '.join(RECIPES)})")
     for name in [] if args.fine_tuned_only else chosen:
         _print_row(name, train_recipe(name, user_faces, seconds, sheets, seed=args.seed), real)
     for name in fine_tuned:

@@ -44,9 +44,12 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--thumbnails", type=Path, help="also write one PNG: a row of generated faces per recipe and user")
     parser.add_argument("--quick", action="store_true", help="tiny runs at 32²: proves the benchmark runs")
     args = parser.parse_args()
+    args.faces, args.likes_each, args.reference = 0, LIKES_EACH, REFERENCE_FACES
     if args.quick:
         args.pretrain_steps, args.finetune_steps, args.scratch_steps = 20, 5, 5
-        args.samples, args.image_size = 8, 32
+        args.samples, args.image_size = 4, 32
+        # Judging is most of a quick run (MTCNN and dlib take about 0.3 s per face): 40 of the 100 faces.
+        args.faces, args.likes_each, args.reference = 40, 6, 10
     return args
 
 
@@ -66,9 +69,9 @@ def main() -> None:
     args = parse_arguments()
     sheets = args.sheets or Path(tempfile.mkdtemp(prefix="devface-taste-"))
     judges = judging.FaceJudges()
-    setup = taste_setup.build(judges, args.image_size, args.users, LIKES_EACH, REFERENCE_FACES)
+    setup = taste_setup.build(judges, args.image_size, args.users, args.likes_each, args.reference, args.faces)
     print(common.machine_line())
-    print(f"{args.users} users × {LIKES_EACH} likes from {taste_setup.FRONTEND_FACES.name} at {args.image_size}²; "
+    print(f"{args.users} users × {args.likes_each} likes from {taste_setup.FRONTEND_FACES.name} at {args.image_size}²; "
           f"crowd {len(setup.crowd)} faces (the base's), reference {len(setup.reference)} held out; "
           f"copy limit {judge_metrics.copy_limit(judges.descriptors(np.concatenate(list(setup.likes.values())))):.3f}")
     print(f"{judging.HEADER} {'taste':>6} {'wall s':>7}")

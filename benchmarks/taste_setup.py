@@ -52,10 +52,12 @@ def judge_distances(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     return np.linalg.norm(first[:, None, :] - second[None, :, :], axis=-1)
 
 
-def build(judges, size: int, users: int, likes_each: int, reference_count: int) -> TasteSetup:
+def build(judges, size: int, users: int, likes_each: int, reference_count: int, limit: int = 0) -> TasteSetup:
     """Users who each like the `likes_each` faces nearest one taste cluster's centre; the rest split into
-    a held-out reference (every third face, up to `reference_count`) and the crowd."""
+    a held-out reference (every third face, up to `reference_count`) and the crowd; `limit`: use only the
+    first that many faces (0: all)."""
     faces = front_end_faces(size)
+    faces = faces[:limit] if limit else faces
     descriptors = judges.descriptors(faces)
     distances = judge_distances(descriptors, clusters(descriptors, users))
     nearest = distances.argmin(axis=1)

@@ -49,6 +49,12 @@ def test_memory_runs_the_pipeline_at_two_sizes():
     assert lines[-1].rstrip().endswith("×")
 
 
+def test_engines_times_cold_and_warm_runs_of_the_same_users():
+    lines = run_quick("engines.py")
+    assert first_words(lines, 2) == ["cold", "warm"]
+    assert lines[-2].rstrip().endswith(" 1.00×")  # the baseline row
+
+
 # One recipe per kind of model the benchmark builds (the original architecture; a growing run), and the
 # default recipe through its base-and-fine-tune rows: all 14 rows cost 105 s of a 2-core CI run, these 4
 # about 40 s. Every recipe's settings are exercised by the engine's own tests (tests/core/test_recipe.py).
