@@ -105,12 +105,13 @@ def test_fine_tuning_stops_at_finetune_steps_unless_max_steps_comes_first(tiny_c
     images = np.random.default_rng(1).integers(0, 255, (4, 32, 32, 3), dtype=np.uint8)  # one step per epoch
     Trainer(tiny_config).save_base(tmp_path / "base")
     # One snapshot at the end: a snapshot per epoch made this test 47 s on a slow host.
-    tuned = attrs.evolve(tiny_config, epochs=50, max_steps=0, finetune_steps=3, sample_every=50,
+    tuned = attrs.evolve(tiny_config, epochs=8, max_steps=0, finetune_steps=3, sample_every=8,
                          init_from=str(tmp_path / "base"))
-    for config, steps in ((tuned, 3), (attrs.evolve(tuned, max_steps=2), 2), (attrs.evolve(tuned, init_from=None), 50)):
+    for config, steps in ((tuned, 3), (attrs.evolve(tuned, max_steps=2), 2), (attrs.evolve(tuned, init_from=None), 8)):
         trainer = Trainer(config)
         list(trainer.train(images))
         assert trainer.steps_done == steps
+        del trainer  # its engine goes back: the next fine-tune is lent it
 
 
 def test_a_base_of_another_size_is_refused_with_what_differs(tiny_config, tmp_path):
