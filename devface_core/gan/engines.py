@@ -42,7 +42,9 @@ LOOP_SETTINGS = frozenset({
 })
 
 _idle: OrderedDict[tuple, list[Engine]] = OrderedDict()
-_lock = threading.Lock()
+# Reentrant: a Trainer's finalizer gives its engine back from wherever garbage collection runs, which can be
+# inside `take` on the same thread.
+_lock = threading.RLock()
 # Keras seeds the initialisers it is not given a seed for (spectral normalisation's vectors among them) from
 # one process-wide counter: runs built at once in threads drew each other's numbers and started apart from
 # the same run built alone. One build at a time (a fraction of a second; tracing is not part of it).
