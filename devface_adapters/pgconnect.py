@@ -12,7 +12,14 @@ from dotenv import dotenv_values
 from devface_adapters.lazy import lazy_module
 from devface_adapters.secrets import mask_secrets, remember_secrets
 
-psycopg2 = lazy_module("psycopg2", "postgres", "psycopg2-binary")
+
+def _client(name: str):
+    """One of psycopg2's modules, imported when first used."""
+    return lazy_module(name, "postgres", "psycopg2-binary")
+
+
+# The postgres adapter's modules of psycopg2, named once for pgwatch, pgschema and postgres too.
+psycopg2, sql, pg_errors, pg_extras = map(_client, ("psycopg2", "psycopg2.sql", "psycopg2.errors", "psycopg2.extras"))
 
 DSN_VARIABLES = ("DEVFACE_DATABASE_URL", "DATABASE_URL")
 

@@ -3,11 +3,9 @@ drops), and checking that the faces table can keep one face per user."""
 
 from __future__ import annotations
 
-from devface_adapters.lazy import lazy_module
+from devface_adapters.pgconnect import sql
 from devface_adapters.pgwatch import LIKES_CHANNEL
 from devface_core.errors import AdapterError
-
-sql = lazy_module("psycopg2.sql", "postgres", "psycopg2-binary")
 
 LIKES_DDL = "CREATE TABLE IF NOT EXISTS {table} ({id} serial PRIMARY KEY, {user} text, {image} text)"
 LIKES_INDEX_DDL = "CREATE INDEX IF NOT EXISTS {index} ON {table} ({user}, {id})"

@@ -8,11 +8,8 @@ from __future__ import annotations
 
 import select
 
-from devface_adapters.lazy import lazy_module
+from devface_adapters.pgconnect import psycopg2, sql
 from devface_core.errors import AdapterError
-
-psycopg2 = lazy_module("psycopg2", "postgres", "psycopg2-binary")
-sql = lazy_module("psycopg2.sql", "postgres", "psycopg2-binary")
 
 LIKES_CHANNEL = "devface_likes"
 

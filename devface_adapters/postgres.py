@@ -13,11 +13,9 @@ import datetime as dt
 import uuid
 from typing import Iterator
 
-
 from devface_adapters.base import Adapter, flag, positive_int
 from devface_adapters.hookspecs import hookimpl
-from devface_adapters.lazy import lazy_module
-from devface_adapters.pgconnect import connection_target, find_dsn, friendly_error
+from devface_adapters.pgconnect import connection_target, find_dsn, friendly_error, pg_errors, pg_extras, psycopg2, sql
 from devface_adapters.pgschema import SchemaMixin
 from devface_adapters.pgwatch import LikesFeedMixin
 from devface_core.errors import AdapterError, ConfigError
@@ -25,12 +23,8 @@ from devface_core.imaging import image_mime, to_base64, to_data_url
 from devface_core.types import PublishedImage, SourceImage
 from devface_core.userid import validate_user_id
 
-psycopg2 = lazy_module("psycopg2", "postgres", "psycopg2-binary")
-pg_errors = lazy_module("psycopg2.errors", "postgres", "psycopg2-binary")
-sql = lazy_module("psycopg2.sql", "postgres", "psycopg2-binary")
-pg_extras = lazy_module("psycopg2.extras", "postgres", "psycopg2-binary")
-
 OPTIONAL_FACE_COLUMNS = ("updated_at", "step", "epoch", "score", "metadata")
+
 
 def _identifier_option(value: str, what: str) -> str:
     """Table and column names may be anything PostgreSQL allows; they are quoted, never executed."""

@@ -88,7 +88,7 @@ def run_pretraining(source: ImageSource, user_ids: Iterable[str], config: Config
         from devface_core.gan.training_log import training_log
 
         trainer = Trainer(plan)
-        with training_log(Path(config.log_dir) / "pretrain" if config.log_dir else None) as log:
+        with training_log(config.log_dir, "pretrain") as log:
             for snapshot in trainer.train(images, log.following(progress)):
                 log.snapshot(snapshot)
         phases.info("saving the base in %s", out)
@@ -109,7 +109,7 @@ def _train_and_select(training_set, user_id, plan: TrainingPlan, progress, timin
     trainer = Trainer(plan, checkpoint_dir)
     limit = f", at most {plan.step_limit} steps" if plan.step_limit else ""
     phases.info("%s: training on %d images (%d epochs%s)", user_id, len(training_set.images), config.epochs, limit)
-    with training_log(Path(config.log_dir) / encoded_user_id(user_id) if config.log_dir else None) as log:
+    with training_log(config.log_dir, encoded_user_id(user_id)) as log:
         snapshots = [log.snapshot(s) for s in trainer.train(training_set.images, log.following(progress))]
     if config.save_generator:
         trainer.save_generator(config.save_generator)

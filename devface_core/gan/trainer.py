@@ -16,7 +16,6 @@ import weakref
 from pathlib import Path
 from typing import Callable, Iterator
 
-import keras
 import numpy as np
 import tensorflow as tf
 
@@ -48,7 +47,8 @@ class Trainer:
     def __init__(self, config: Config | TrainingPlan, checkpoint_dir: str | Path | None = None):
         self.plan = as_plan(config)
         self.config = config = self.plan.config  # as trained: nothing left on 'auto'
-        keras.utils.set_random_seed(config.seed)
+        # Seeding Keras belongs to building (engines.build, under its lock): seeding here too, outside the
+        # lock, could reset the counter while another thread's engine was being built.
         engine = engines.take(self.plan)  # warm from an earlier run with these settings, or new
         weakref.finalize(self, engines.give_back, engine)
         self.augment, self._rng, self.strategy, self.stages = engine.augment, engine.rng, engine.strategy, engine.stages
@@ -108,7 +108,7 @@ class Trainer:
         check_training_images(images, self.config.image_size)
         full_size = resident_images(images)
         self._steps_per_epoch = self.steps_per_epoch(len(images))
-        total = self._total_steps(self._steps_per_epoch)
+        total = self._total_steps()
         history = self._start()
         yield from history
         started = time.perf_counter()
@@ -148,9 +148,9 @@ class Trainer:
         random, so an epoch only counts steps)."""
         return math.ceil(self.steps_done / self._steps_per_epoch)
 
-    def _total_steps(self, steps_per_epoch: int) -> int:
+    def _total_steps(self) -> int:
         """Where the run stops: its epochs' steps, or the step limit when that comes first."""
-        total = self.config.epochs * steps_per_epoch
+        total = self.config.epochs * self._steps_per_epoch
         return min(total, self.plan.step_limit) if self.plan.step_limit else total
 
     def _out_of_time(self, started: float) -> bool:
@@ -175,7 +175,7 @@ class Trainer:
 
     def _budget_spent(self, started: float) -> float:
         """The fraction of the run used so far: of its steps, or of `max_seconds` when that comes first."""
-        spent = self.steps_done / max(1, self._total_steps(self._steps_per_epoch))
+        spent = self.steps_done / max(1, self._total_steps())
         if self.config.max_seconds:
             spent = max(spent, (time.perf_counter() - started) / self.config.max_seconds)
         return min(1.0, spent)

@@ -61,12 +61,12 @@ class NoLog:
 
 
 @contextlib.contextmanager
-def training_log(folder: str | Path | None) -> Iterator[TrainingLog | NoLog]:
-    """A TrainingLog in `folder` for the length of the block (closed after it), or a NoLog for None."""
-    if folder is None:
+def training_log(root: str | None, name: str) -> Iterator[TrainingLog | NoLog]:
+    """A TrainingLog in `root/name` for the length of the block (closed after it), or a NoLog without a root."""
+    if root is None:
         yield NoLog()
         return
-    log = TrainingLog(folder)
+    log = TrainingLog(Path(root) / name)
     try:
         yield log
     finally:
