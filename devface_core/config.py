@@ -178,7 +178,7 @@ def load_config(
 ) -> Config:
     """Build a Config from defaults < file < DEVFACE_* environment < overrides (None values ignored); with
     init_from, the base's shape settings (BASE_SETTINGS) stand in for defaults, and when `pretraining` a
-    base, PRETRAIN_STEPS stands in for max_steps's default."""
+    base, PRETRAIN_STEPS stands in for max_steps's default (no step limit when given a time budget)."""
     layers = [
         (config_files.read_config_file(path) if path else {}, lambda name: f"config file {path}: setting {name}"),
         (config_files.environment_settings(os.environ if environ is None else environ, FIELD_NAMES),
@@ -193,7 +193,8 @@ def load_config(
     if merged.get("init_from"):
         merged = {**_base_shape(merged["init_from"]), **merged}
     if pretraining:
-        merged = {"max_steps": PRETRAIN_STEPS, **merged}
+        # An operator who gives a base hours expects it to train for them, not stop at the default step count.
+        merged = {"max_steps": 0 if merged.get("max_seconds") else PRETRAIN_STEPS, **merged}
     return _build(merged)
 
 

@@ -19,7 +19,7 @@ from devface_core.imaging import encode_png, resize_array
 from devface_core.native_output import native_output_captured
 from devface_core.protocols import ImageSink, ImageSource
 from devface_core.selection import Selection, select_snapshot
-from devface_core.types import PretrainReport, Progress, PublishedImage, RunReport
+from devface_core.types import PretrainReport, Progress, PublishedImage, RunReport, StopFlag
 from devface_core.userid import encoded_user_id, validate_user_id
 
 logger = logging.getLogger(__name__)
@@ -74,8 +74,9 @@ def _read(source: ImageSource, user_id: str, config: Config) -> TrainingSet:
 
 
 def run_pretraining(source: ImageSource, user_ids: Iterable[str], config: Config, out: str | Path,
-                    progress: Callable[[Progress], None] | None = None) -> PretrainReport:
-    """Train one model on the liked images of all `user_ids` together and save it as a base in `out`."""
+                    progress: Callable[[Progress], None] | None = None, stop: StopFlag | None = None) -> PretrainReport:
+    """Train one model on the liked images of all `user_ids` together and save it as a base in `out`: resumable
+    with checkpoint_dir, and ended early by `stop` (a threading.Event) with a usable base all the same."""
     users = tuple(user_ids)
     plan = plan_training(config, pretraining=True)
     sets = [load_training_set(source, user_id, plan.config) for user_id in users]
@@ -84,17 +85,27 @@ def run_pretraining(source: ImageSource, user_ids: Iterable[str], config: Config
         raise NoImagesError(f"pretrain: no usable liked images for {len(users)} users")
     phases.info("pretraining on %d images of %d users", len(images), len(users))
     with native_output_captured():
-        from devface_core.gan.trainer import Trainer  # TensorFlow loads only when training starts
-        from devface_core.gan.training_log import training_log
-
-        trainer = Trainer(plan)
-        with training_log(config.log_dir, "pretrain") as log:
-            for snapshot in trainer.train(images, log.following(progress)):
-                log.snapshot(snapshot)
+        trainer = _pretrain(plan, images, progress, stop)
         phases.info("saving the base in %s", out)
         trainer.save_base(out)
     return PretrainReport(users, len(images), sum(len(s.skipped) for s in sets), trainer.steps_done,
-                          str(Path(out)), plan.config.to_dict())
+                          str(Path(out)), plan.config.to_dict(), trainer.resumed_from_step,
+                          bool(stop and stop.is_set()))
+
+
+def _pretrain(plan: TrainingPlan, images: np.ndarray, progress, stop):
+    """Train a base's models (checkpoints directly in checkpoint_dir), a contact sheet per snapshot; the trainer."""
+    from devface_core.gan.trainer import Trainer  # TensorFlow loads only when training starts
+    from devface_core.gan.training_log import training_log
+
+    config = plan.config
+    trainer = Trainer(plan, config.checkpoint_dir)
+    with training_log(config.log_dir, "pretrain") as log:
+        for snapshot in trainer.train(images, log.following(progress), stop):
+            log.snapshot(snapshot)
+            if config.contact_sheets:  # one file per snapshot: hours of them would not fit one sheet
+                write_contact_sheet(config.contact_sheets, f"pretrain-step-{snapshot.step:07d}", [snapshot])
+    return trainer
 
 
 def _train_and_select(training_set, user_id, plan: TrainingPlan, progress, timings):

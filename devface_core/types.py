@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Protocol
 
 import attrs
 import numpy as np
@@ -54,6 +54,12 @@ class SkippedImage:
     reason: str
 
 
+class StopFlag(Protocol):
+    """Asks a run to end early (a threading.Event does): it stops after its current chunk of steps."""
+
+    def is_set(self) -> bool: ...
+
+
 @attrs.frozen
 class Progress:
     """One tick of training progress, handed to the `progress` callback every few steps (at most 25)."""
@@ -101,6 +107,8 @@ class PretrainReport:
     steps: int
     base: str
     config: dict
+    resumed_from_step: int | None = None
+    stopped: bool = False  # asked to stop before its budget ran out (the base holds what it had learnt)
 
     def to_dict(self) -> dict:
         """The report as plain JSON-ready data."""

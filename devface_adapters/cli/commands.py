@@ -10,6 +10,7 @@ import click
 
 from devface_adapters.cli.options import SOURCE_SPEC, STORE_SPEC, pretrain_options, run_options
 from devface_adapters.cli.progress import ProgressDisplay
+from devface_adapters.cli.stopping import stop_on_signals
 from devface_adapters.cli.reporting import (OneLineCommand, OneLineGroup, configure_logging, echo, print_report,
                                             reports_errors)
 from devface_adapters.registry import get_registry, parse_options
@@ -84,9 +85,14 @@ main.add_command(run_command)
 @click.option("--user", "user_ids", multiple=True, help="A user to include (repeat); default: every user.")
 @pretrain_options
 @reports_errors
-def pretrain(source, source_opt, out, user_ids, config_file, as_json, verbose, quiet, **settings):
-    """Train a shared base model on every user's likes; fine-tune from it with `--init-from`."""
+def pretrain(source, source_opt, out, user_ids, hours, config_file, as_json, verbose, quiet, **settings):
+    """Train a shared base model on every user's likes; fine-tune from it with `--init-from`. The first
+    Ctrl-C (or SIGTERM) stops it after the current steps with the base saved."""
     configure_logging(verbose, quiet)
+    if hours is not None:
+        if settings["max_seconds"] is not None:
+            raise ConfigError("pretrain: give --hours or --max-seconds, not both")
+        settings["max_seconds"] = hours * 3600
     config = load_config(config_file, overrides=settings, pretraining=True)
     image_source = resolve(source, source_opt, "source")
     if not user_ids:
@@ -94,13 +100,15 @@ def pretrain(source, source_opt, out, user_ids, config_file, as_json, verbose, q
         if list_users is None:
             raise ConfigError(f"pretrain: {source} cannot list its users; name them with --user")
         user_ids = list_users()
-    with native_output_captured(), ProgressDisplay(quiet, as_json) as progress:
-        report = run_pretraining(image_source, user_ids, config, out, progress=progress)
+    with native_output_captured(), ProgressDisplay(quiet, as_json) as progress, stop_on_signals() as stop:
+        report = run_pretraining(image_source, user_ids, config, out, progress=progress, stop=stop)
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=2))
-    else:
-        echo(f"base model of {len(report.users)} users ({report.images_used} images, {report.steps} steps) "
-                   f"in {report.base}")
+        return
+    how = "stopped early at " if report.stopped else ""
+    resumed = f", resumed from step {report.resumed_from_step}" if report.resumed_from_step is not None else ""
+    echo(f"base model of {len(report.users)} users ({report.images_used} images, {how}{report.steps} steps"
+         f"{resumed}) in {report.base}")
 
 
 @main.command()

@@ -48,11 +48,12 @@ def _help(field: attrs.Attribute, default) -> str:
     return f"{field.metadata['help']} [default: {default}]"
 
 
-def setting_option(field: attrs.Attribute, default=attrs.NOTHING):
+def setting_option(field: attrs.Attribute, default=attrs.NOTHING, help_text: str | None = None):
     """A click option for one Config setting; None when not given, so lower layers (env, file) apply.
-    `default` is what the help shows when the command's default differs from Config's."""
+    `default` is what the help shows when the command's default differs from Config's; `help_text` words
+    the setting for a command that uses it differently."""
     flag, kind = "--" + field.name.replace("_", "-"), field.metadata["kind"]
-    text = _help(field, field.default if default is attrs.NOTHING else default)
+    text = help_text or _help(field, field.default if default is attrs.NOTHING else default)
     if kind == "switch":
         return click.option(f"{flag}/--no-{flag[2:]}", field.name, default=None, help=text)
     if kind == "flag":
@@ -82,9 +83,24 @@ def training_options(command, defaults: dict | None = None):
     return _apply(options, command)
 
 
+# The run's checkpoint and contact-sheet settings, worded for a base (its checkpoints fill the folder itself).
+PRETRAIN_SETTINGS = {
+    "checkpoint_dir": "Keep the pretraining's checkpoints here, so that --resume can continue it.",
+    "checkpoint_every": None,
+    "resume": "Continue from the last checkpoint in --checkpoint-dir (to --max-steps in all; --hours more).",
+    "contact_sheets": "Write each snapshot's samples here as pretrain-step-N.png.",
+}
+
+
 def pretrain_options(command):
-    """`devface pretrain`'s settings options: a base trains for PRETRAIN_STEPS unless told otherwise."""
-    return training_options(command, {"max_steps": PRETRAIN_STEPS})
+    """`devface pretrain`'s settings options: a base trains for PRETRAIN_STEPS unless given a time budget."""
+    fields = {field.name: field for field in FIELDS}
+    options = [
+        *(setting_option(fields[name], help_text=text) for name, text in PRETRAIN_SETTINGS.items()),
+        click.option("--hours", type=click.FloatRange(min=0, min_open=True),
+                     help="Time budget in hours (or --max-seconds); with one, no step limit unless --max-steps."),
+    ]
+    return _apply(options, training_options(command, {"max_steps": PRETRAIN_STEPS}))
 
 
 def run_options(command):

@@ -26,11 +26,12 @@ from devface_core.gan.checkpoints import TrainingCheckpoints, clear_checkpoints,
 from devface_core.gan.growth import check_training_images, downsampled, resident_images
 from devface_core.gan.recipe import TrainingPlan, as_plan
 from devface_core.gan.stages import Stage
-from devface_core.types import Progress, Snapshot
+from devface_core.types import Progress, Snapshot, StopFlag
 
 logger = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[Progress], None]
+
 # A growing run looks at its schedule this often within an epoch (a pretraining epoch over thousands of
 # likes can be longer than a whole stage).
 GROWTH_CHECK_STEPS = 25
@@ -102,9 +103,10 @@ class Trainer:
         """One epoch is one pass over the images: ceil(N / batch_size) steps."""
         return max(1, math.ceil(image_count / self.config.batch_size))
 
-    def train(self, images: np.ndarray, progress: ProgressCallback | None = None) -> Iterator[Snapshot]:
-        """Train on (N, S, S, 3) uint8 images until the step limit, the epochs or the time budget ends it,
-        yielding a Snapshot every `sample_every` steps and at the last."""
+    def train(self, images: np.ndarray, progress: ProgressCallback | None = None,
+              stop: StopFlag | None = None) -> Iterator[Snapshot]:
+        """Train on (N, S, S, 3) uint8 images until the step limit, the epochs, the time budget or `stop` (looked
+        at between chunks of steps) ends it, yielding a Snapshot every `sample_every` steps and at the last."""
         check_training_images(images, self.config.image_size)
         full_size = resident_images(images)
         self._steps_per_epoch = self.steps_per_epoch(len(images))
@@ -119,10 +121,12 @@ class Trainer:
                 progress(Progress(self.epochs_done, self.config.epochs, self.steps_done, losses,
                                   time.perf_counter() - started, total))
             logger.debug("step %d/%d trained (epoch %d)", self.steps_done, total, self.epochs_done)
-            last = self.steps_done >= total or self._out_of_time(started)
+            last = self.steps_done >= total or self._out_of_time(started) or bool(stop and stop.is_set())
             if self.steps_done % self.config.sample_every == 0 or last:
-                history.append(self.snapshot(losses))
-                yield history[-1]
+                snapshot = self.snapshot(losses)
+                if not self.plan.pretraining:  # a base publishes nothing: hours of snapshots need not stay in memory
+                    history.append(snapshot)
+                yield snapshot
             if self._checkpoints and (self.steps_done % self.config.checkpoint_every == 0 or last):
                 self._progress.assign([self.epochs_done, self.steps_done])
                 self._checkpoints.save(self.steps_done, history)
@@ -170,7 +174,8 @@ class Trainer:
         while self.stage < point.stage:
             self._build_stage(self.stage + 1)
             current = None
-        self.stages.set_fade(self._stage, point.alpha if self.stage > 0 else 1.0)
+        # A run resumed at full size (checkpoints hold only that stage) never fades back part of the way.
+        self.stages.set_fade(self._stage, point.alpha if 0 < self.stage == point.stage else 1.0)
         return current if current is not None else downsampled(full_size, self._stage.side)
 
     def _budget_spent(self, started: float) -> float:
