@@ -72,6 +72,8 @@ def test_a_stop_request_ends_pretraining_early_with_a_base_and_a_checkpoint_to_r
                              stop=stop)
     assert report.stopped and 0 < report.steps <= 4  # the first chunk ends at the first snapshot step
     assert (tmp_path / "base" / "sampler.weights.h5").exists()
+    with np.load(next((tmp_path / "ck").glob("snapshots-*.npz"))) as saved:  # hours of them would not fit
+        assert json.loads(str(saved["meta"])) == [], "a pretraining keeps no snapshots"
     resumed = run_pretraining(crowd, ("ann", "bob"), attrs.evolve(config, max_steps=8, resume=True), tmp_path / "base")
     assert (resumed.resumed_from_step, resumed.steps, resumed.stopped) == (report.steps, 8, False)
 
@@ -101,7 +103,7 @@ def test_a_growing_run_resumed_with_a_longer_budget_stays_fully_faded_in(tmp_pat
     # 2 of 6 steps is a third of the budget: the schedule's second stage, its block half faded in; the
     # checkpoint is at full size, where a resumed run must stay (fade 1), not fade its newest block back.
     resumed = Trainer(attrs.evolve(config, max_steps=6, resume=True), tmp_path / "run")
-    list(itertools.islice(resumed.train(images), 1))
+    list(itertools.islice(resumed.train(images), 2))  # the checkpoint's own snapshot, then step 4's
     assert resumed.resumed_from_step == 2 and resumed.stage == 2
     assert float(resumed.stages.fade_alpha) == 1.0
 
