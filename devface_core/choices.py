@@ -6,6 +6,7 @@ ARCHITECTURES = ("seed", "fast")
 SELECTIONS = ("latest", "best")
 FIT_MODES = ("crop", "pad", "stretch")
 PRECISIONS = ("float32", "mixed_bfloat16")
+PRECISION_CHOICES = ("auto", *PRECISIONS)  # auto: resolved by the plan from the CPU's units
 STRATEGIES = ("default", "mirrored")
 UPSAMPLINGS = ("nearest", "bilinear")
 AUGMENTATIONS = ("color", "translation", "cutout")

@@ -14,7 +14,7 @@ from typing import Any, Mapping
 import attrs
 
 from devface_core import config_files
-from devface_core.choices import ARCHITECTURES, FIT_MODES, PRECISIONS, SELECTIONS, STRATEGIES, UPSAMPLINGS
+from devface_core.choices import ARCHITECTURES, FIT_MODES, PRECISION_CHOICES, SELECTIONS, STRATEGIES, UPSAMPLINGS
 from devface_core.errors import ConfigError
 from devface_core.fields import (choice_setting, float_setting, fraction, growth_start, int_setting,
                                  multiple_of_four, positive_size, scale, setting, to_bool, to_int, to_optional_bool,
@@ -85,9 +85,10 @@ class Config:
         validator=attrs.validators.optional(at_least(0.0)), cli="train", kind="float", checkpoint=True)
     ema: float = float_setting(0.999, "recipe", "Generator weight average decay, e.g. 0.999 (0: off).",
                                validator=fraction, cli="train", checkpoint=True)
-    precision: str = choice_setting("float32", PRECISIONS, "shape",
-                                    "Compute precision (mixed_bfloat16: faster on CPUs with bf16 units).",
-                                    checkpoint=True)
+    # Not a shape setting: weights are float32 under either precision, so a base serves both.
+    precision: str = choice_setting("float32", PRECISION_CHOICES, "recipe",
+                                    "Compute precision (auto: mixed_bfloat16 on a CPU with bf16 units, AVX512-BF16 "
+                                    "or AMX, else float32).", cli="train", checkpoint=True)
     strategy: str = choice_setting("default", STRATEGIES, "recipe",
                                    "mirrored: split each batch over every GPU (tf.distribute.MirroredStrategy).",
                                    cli="train")

@@ -7,6 +7,9 @@ trainer, the checkpoints and the report all see the same resolved settings.
 
 from __future__ import annotations
 
+import functools
+from pathlib import Path
+
 import attrs
 
 from devface_core.config import BASE_SETTINGS, Config
@@ -46,7 +49,8 @@ def plan_training(config: Config, pretraining: bool = False) -> TrainingPlan:
         config = attrs.evolve(config, init_from=None)
     base = read_saved_settings(config.init_from, "init_from") if config.init_from else None
     resolved = attrs.evolve(config, r1_gamma=r1_strength(config, pretraining),
-                            minibatch_stddev=stddev_choice(config, pretraining, base))
+                            minibatch_stddev=stddev_choice(config, pretraining, base),
+                            precision=precision_choice(config))
     if base is not None:
         _check_base_fits(resolved, base)
     return TrainingPlan(resolved, pretraining)
@@ -87,8 +91,28 @@ def stddev_choice(config: Config, pretraining: bool = False, base: dict | None =
     return False
 
 
+def precision_choice(config: Config) -> str:
+    """The precision a run computes in: precision when set; on 'auto', mixed_bfloat16 where the CPU has bf16
+    units (see benchmarks/bases.py for the speed and the judges both ways), else float32 (bf16 without the
+    units is emulated, and slower than float32)."""
+    if config.precision != "auto":
+        return config.precision
+    return "mixed_bfloat16" if cpu_has_bf16() else "float32"
+
+
+@functools.cache
+def cpu_has_bf16(cpuinfo: str = "/proc/cpuinfo") -> bool:
+    """Whether the CPU reports bf16 arithmetic units (AVX512-BF16 or AMX-BF16) in its flags (Linux only)."""
+    try:
+        text = Path(cpuinfo).read_text()
+    except OSError:
+        return False
+    flags = {flag for line in text.splitlines() if line.startswith("flags") for flag in line.split()}
+    return bool(flags & {"avx512_bf16", "amx_bf16"})
+
+
 def _check_base_fits(config: Config, base: dict) -> None:
-    """ConfigError unless the base was trained with this run's architecture, size, noise size and precision."""
+    """ConfigError unless the base was trained with this run's shape settings (architecture, size, noise size…)."""
     settings = config.to_dict()
     current = {name: settings[name] for name in BASE_SETTINGS}
     changed = [f"{name} {base.get(name)!r} (this run: {current[name]!r})" for name in BASE_SETTINGS

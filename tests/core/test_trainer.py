@@ -11,6 +11,9 @@ from devface_core.gan.models import build_models, build_original_seed
 from devface_core.gan.upconv import UpConv2D
 from devface_core.dataset import ImageBuffer
 from devface_core.gan.growth import resident_images
+from devface_core import Config
+from devface_core.config import load_config
+from devface_core.gan.recipe import cpu_has_bf16, plan_training
 from devface_core.gan.trainer import Trainer
 
 
@@ -120,3 +123,24 @@ def test_mixed_bfloat16_computes_in_bf16_and_still_yields_uint8_snapshots(tiny_c
     assert trainer.generator.layers[-1].kernel.dtype == "float32"
     assert snapshot.images.dtype == np.uint8 and snapshot.images.shape == (2, 16, 16, 3)
     assert keras.config.dtype_policy().name == "float32"  # the policy did not leak out of the build
+
+
+def test_precision_auto_is_bf16_exactly_where_the_cpu_reports_bf16_units(tmp_path):
+    with_units, without = tmp_path / "amx", tmp_path / "plain"
+    with_units.write_text("processor\t: 0\nflags\t\t: fpu sse2 avx2 avx512f amx_bf16 amx_tile\n")
+    without.write_text("processor\t: 0\nflags\t\t: fpu sse2 avx2 avx512f avx512bw\n")
+    assert cpu_has_bf16(str(with_units)) and not cpu_has_bf16(str(without))
+    assert not cpu_has_bf16(str(tmp_path / "missing"))  # not Linux: float32
+    expected = "mixed_bfloat16" if cpu_has_bf16() else "float32"
+    assert plan_training(Config(precision="auto")).config.precision == expected
+    assert plan_training(Config(precision="float32")).config.precision == "float32"
+
+
+def test_a_bf16_base_fine_tunes_in_float32_from_the_same_weights(tiny_config, dataset, tmp_path):
+    base = Trainer(attrs.evolve(tiny_config, precision="mixed_bfloat16", epochs=1))
+    list(base.train(dataset))
+    base.save_base(tmp_path / "base")
+    tuned = Trainer(load_config(overrides={"init_from": str(tmp_path / "base"), "precision": "float32"}))
+    assert tuned.generator.layers[-1].compute_dtype == "float32"
+    for loaded, saved in zip(tuned.generator.get_weights(), base.generator.get_weights()):
+        assert np.array_equal(loaded, saved)
