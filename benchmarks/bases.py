@@ -64,8 +64,9 @@ def crowd_store(crowd: np.ndarray, name: str):
     return store
 
 
-def pretrain_to(store, size: int, precision: str, steps: int, folder: Path, quick: bool) -> float:
-    """Continue this precision's base to `steps` (resuming its checkpoint) and save it; the seconds it took."""
+def pretrain_to(store, size: int, precision: str, steps: int, folder: Path, quick: bool) -> tuple[float, str]:
+    """Continue this precision's base to `steps` (resuming its checkpoint) and save it; the seconds it took
+    and the step it resumed from ('-' for none)."""
     from devface_core.config import load_config
     from devface_core.pipeline import run_pretraining
 
@@ -74,8 +75,9 @@ def pretrain_to(store, size: int, precision: str, steps: int, folder: Path, quic
     if quick:
         overrides.update(batch_size=4, z_dim=8, checkpoint_every=4)
     started = time.perf_counter()
-    run_pretraining(store, ["crowd"], load_config(environ={}, overrides=overrides, pretraining=True), folder / "base")
-    return time.perf_counter() - started
+    config = load_config(environ={}, overrides=overrides, pretraining=True)
+    report = run_pretraining(store, ["crowd"], config, folder / "base")
+    return time.perf_counter() - started, "-" if report.resumed_from_step is None else str(report.resumed_from_step)
 
 
 def base_samples(base: Path, count: int) -> np.ndarray:
@@ -93,7 +95,7 @@ def main() -> None:
     sheets = args.sheets or Path(tempfile.mkdtemp(prefix="devface-bases-"))
     print(common.machine_line())
     print(f"{len(crowd)} crowd faces at {args.image_size}², {len(reference)} held out; {args.samples} samples per row")
-    print(f"{judging.HEADER} {'steps':>6} {'train s':>8} {'steps/s':>8}")
+    print(f"{judging.HEADER} {'steps':>6} {'resumed':>7} {'train s':>8} {'steps/s':>8}")
     real = crowd[np.random.default_rng(0).permutation(len(crowd))[: args.samples]]
     print(judging.row("real crowd faces (the floor)", judging.judge(judges, real, crowd, reference)))
     with tempfile.TemporaryDirectory(prefix="devface-bases-") as work:
@@ -103,13 +105,13 @@ def main() -> None:
         for steps in args.points:  # precisions side by side at each point: the same machine load for both
             for precision in precisions:
                 folder = Path(work) / precision
-                seconds[precision] += pretrain_to(stores[precision], args.image_size, precision, steps, folder,
-                                                  args.quick)
+                spent, resumed = pretrain_to(stores[precision], args.image_size, precision, steps, folder, args.quick)
+                seconds[precision] += spent
                 samples = base_samples(folder / "base", args.samples)
                 taste_setup.write_thumbnails(sheets / f"{precision}-{steps}.png", [(f"{steps}", samples)])
                 figures = judging.judge(judges, samples, crowd, reference)
-                print(f"{judging.row(f'base {precision}', figures)} {steps:>6} {seconds[precision]:>8.0f} "
-                      f"{steps / seconds[precision]:>8.2f}", flush=True)
+                print(f"{judging.row(f'base {precision}', figures)} {steps:>6} {resumed:>7} "
+                      f"{seconds[precision]:>8.0f} {steps / seconds[precision]:>8.2f}", flush=True)
     print(f"samples: {sheets}")
 
 

@@ -98,3 +98,15 @@ def test_taste_judges_every_recipe_for_each_user():
     own_likes_taste = [row.split()[-2] for row in rows if row.startswith("the user's own likes")]
     assert own_likes_taste == ["100%", "100%"]
     assert lines[-1].startswith("contact sheets")
+
+
+def test_bases_judges_each_precision_along_its_pretraining_beside_real_faces():
+    if not any((BENCHMARKS.parents[1] / "shared" / "data" / "frontend_faces").glob("*.png")):
+        service_unavailable("the bases benchmark needs ../shared/data/frontend_faces")
+    lines = run_quick("bases.py")
+    rows = [line for line in lines if line.startswith(("real", "base"))]
+    assert rows[0].startswith("real crowd faces (the floor)")
+    # each precision at each point, side by side; the steps column counts on from the resumed checkpoint
+    assert [(row.split()[1], *row.split()[-4:-2]) for row in rows[1:]] == [
+        ("float32", "4", "-"), ("mixed_bfloat16", "4", "-"), ("float32", "8", "4"), ("mixed_bfloat16", "8", "4")]
+    assert lines[-1].startswith("samples: ")
