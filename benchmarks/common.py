@@ -35,8 +35,8 @@ def peak_rss_kib() -> int:
 
 
 def demo_face_pngs() -> list[bytes]:
-    """The 50 demo faces (128×128) from ../shared/data, or, where that folder is absent, 50 synthetic
-    faces drawn by devface's demo source, so every benchmark still runs."""
+    """The 50 demo faces (128×128) from ../shared/data, or, where that folder is absent, 50 faces of
+    devface's demo source (its shipped base's samples), so every benchmark still runs."""
     files = sorted(DEMO_FACES.glob("*.png"))
     if files:
         return [file.read_bytes() for file in files]

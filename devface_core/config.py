@@ -16,9 +16,10 @@ import attrs
 from devface_core import config_files
 from devface_core.choices import ARCHITECTURES, FIT_MODES, PRECISION_CHOICES, SELECTIONS, STRATEGIES, UPSAMPLINGS
 from devface_core.errors import ConfigError
-from devface_core.fields import (choice_setting, float_setting, fraction, growth_start, int_setting,
-                                 multiple_of_four, positive_size, scale, setting, to_bool, to_int, to_optional_bool,
-                                 to_optional_float, to_optional_path, to_policy, to_size, at_least, tensorboard_installed)
+from devface_core.fields import (at_least, choice_setting, float_setting, fraction, growth_start, int_setting,
+                                 multiple_of_four, positive_size, scale, setting, tensorboard_installed, to_base_folder,
+                                 to_bool, to_int, to_optional_bool, to_optional_float, to_optional_path, to_policy,
+                                 to_size)
 from devface_core.saved_settings import read_saved_settings
 
 # max_steps of `devface pretrain` unless a setting names it: the bases measured clean in benchmarks/quality.py
@@ -111,8 +112,8 @@ class Config:
     decode_threads: int = int_setting(0, "ingest", "Threads decoding images (0: one per CPU).", minimum=0)
     save_generator: str | None = setting(None, "outputs", "Save the generator (.keras).", converter=to_optional_path,
                                          cli="run", kind="file")
-    init_from: str | None = setting(None, "recipe", "Fine-tune from a base model folder.", converter=to_optional_path,
-                                    cli="train", kind="folder")
+    init_from: str | None = setting(None, "recipe", "Fine-tune from a base model folder ('builtin': the base that "
+                                    "ships with devface).", converter=to_base_folder, cli="train", kind="folder")
     contact_sheets: str | None = setting(None, "outputs", "Write a PNG grid of every snapshot's samples here "
                                          "(<user>.png).", converter=to_optional_path, cli="run", kind="folder")
     log_dir: str | None = setting(None, "outputs", "Write the losses and each snapshot's samples here for TensorBoard "

@@ -8,6 +8,7 @@ environment only), so a setting is described in exactly one place.
 from __future__ import annotations
 
 import importlib.util
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -83,6 +84,16 @@ def to_optional_path(value: Any) -> str | None:
     if path is not None and "\x00" in path:
         raise ValueError("a path cannot contain a NUL byte")
     return path
+
+
+BUILTIN_BASE = Path(__file__).parent / "builtin_base"  # the base that ships with devface
+BUILTIN = "builtin"
+
+
+def to_base_folder(value: Any) -> str | None:
+    """A base folder's path; `builtin` names the base that ships with devface (./builtin is a folder)."""
+    path = to_optional_path(value)
+    return str(BUILTIN_BASE) if path == BUILTIN else path
 
 
 def tensorboard_installed(instance, attribute, value):

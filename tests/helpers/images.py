@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import io
+import zlib
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageDraw
 
 ORIENTATION_TAG = 0x0112
 
@@ -56,9 +57,35 @@ def face_like(seed: int, size: int = 64) -> bytes:
 
 
 def demo_faces(count: int = 8, size: int = 32) -> np.ndarray:
-    """Structured synthetic faces (the demo source's drawings), decoded and fitted to size×size uint8."""
-    from devface_adapters.demo import DemoAdapter
-    from devface_core.imaging import decode_image, fit_image, to_array
+    """Structured synthetic faces (what the demo source drew before it served the shipped base's faces),
+    fitted to size×size uint8: fixed test data, whatever base devface ships."""
+    from devface_core.imaging import fit_image, to_array
 
-    liked = DemoAdapter(count=str(count)).iter_images("faces")
-    return np.stack([to_array(fit_image(decode_image(image.data, image.key), size)) for image in liked])
+    seed = zlib.crc32(b"faces")
+    return np.stack([to_array(fit_image(draw_face(np.random.default_rng([seed, index])), size))
+                     for index in range(count)])
+
+
+SKIN_TONES = ((241, 194, 167), (224, 172, 105), (198, 134, 66), (141, 85, 36), (255, 219, 172))
+HAIR_COLOURS = ((35, 25, 20), (90, 56, 37), (180, 140, 80), (60, 60, 60), (140, 50, 30))
+
+
+def draw_face(rng: np.random.Generator, size: int = 128) -> Image.Image:
+    """One face-like picture: background, hair, face, eyes, brows, nose and mouth, jittered by `rng`."""
+    image = Image.new("RGB", (size, size), tuple(int(c) for c in rng.integers(150, 256, 3)))
+    draw = ImageDraw.Draw(image)
+    s = size / 128
+    jitter = lambda spread: float(rng.uniform(-spread, spread)) * s  # noqa: E731
+    hair = HAIR_COLOURS[rng.integers(len(HAIR_COLOURS))]
+    skin = SKIN_TONES[rng.integers(len(SKIN_TONES))]
+    draw.ellipse([24 * s + jitter(4), 12 * s + jitter(4), 104 * s + jitter(4), 110 * s], fill=hair)
+    draw.ellipse([34 * s + jitter(3), 26 * s + jitter(3), 94 * s + jitter(3), 112 * s + jitter(3)], fill=skin)
+    eye_y = 58 * s + jitter(3)
+    for eye_x in (50 * s + jitter(2), 78 * s + jitter(2)):
+        draw.ellipse([eye_x - 6 * s, eye_y - 4 * s, eye_x + 6 * s, eye_y + 4 * s], fill=(255, 255, 255))
+        draw.ellipse([eye_x - 3 * s, eye_y - 3 * s, eye_x + 3 * s, eye_y + 3 * s], fill=(40, 30, 30))
+        draw.line([eye_x - 7 * s, eye_y - 9 * s, eye_x + 7 * s, eye_y - 10 * s], fill=hair, width=max(1, int(2 * s)))
+    draw.line([64 * s, 64 * s, 61 * s, 80 * s, 66 * s, 81 * s], fill=(150, 100, 80), width=max(1, int(s)))
+    mouth_y = 92 * s + jitter(3)
+    draw.arc([52 * s, mouth_y - 6 * s, 76 * s, mouth_y + 6 * s], 20, 160, fill=(170, 60, 60), width=max(1, int(3 * s)))
+    return image
