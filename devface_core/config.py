@@ -26,6 +26,9 @@ from devface_core.saved_settings import read_saved_settings
 # had 2 334-4 425 steps; a 1 500-step base (the run default) drew wavy stripes and warped mouths, and the
 # anchored fine-tune keeps its base's look.
 PRETRAIN_STEPS = 3000
+# `devface pretrain`'s own defaults. Bases in bfloat16 judged as well as in float32 at 1.45× the steps/s on
+# a bf16 CPU (benchmarks/bases.py; docs/benchmarks.md "Bases"); fine-tunes were not measured, so runs stay float32.
+PRETRAIN_DEFAULTS = {"max_steps": PRETRAIN_STEPS, "precision": "auto"}
 SECTIONS = ("budget", "ingest", "shape", "recipe", "snapshots", "outputs", "checkpoints")
 
 
@@ -180,7 +183,7 @@ def load_config(
 ) -> Config:
     """Build a Config from defaults < file < DEVFACE_* environment < overrides (None values ignored); with
     init_from, the base's shape settings (BASE_SETTINGS) stand in for defaults, and when `pretraining` a
-    base, PRETRAIN_STEPS stands in for max_steps's default (no step limit when given a time budget)."""
+    base, PRETRAIN_DEFAULTS stand in for the defaults (and no step limit when given a time budget)."""
     layers = [
         (config_files.read_config_file(path) if path else {}, lambda name: f"config file {path}: setting {name}"),
         (config_files.environment_settings(os.environ if environ is None else environ, FIELD_NAMES),
@@ -196,7 +199,7 @@ def load_config(
         merged = {**_base_shape(merged["init_from"]), **merged}
     if pretraining:
         # An operator who gives a base hours expects it to train for them, not stop at the default step count.
-        merged = {"max_steps": 0 if merged.get("max_seconds") else PRETRAIN_STEPS, **merged}
+        merged = {**PRETRAIN_DEFAULTS, "max_steps": 0 if merged.get("max_seconds") else PRETRAIN_STEPS, **merged}
     return _build(merged)
 
 

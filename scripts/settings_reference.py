@@ -12,7 +12,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from devface_core.config import FIELDS, PRETRAIN_STEPS, SECTIONS  # noqa: E402
+from devface_core.config import FIELDS, PRETRAIN_DEFAULTS, SECTIONS  # noqa: E402
 
 TARGET = ROOT / "docs" / "settings.md"
 SECTION_TITLES = {"budget": "How long to train", "ingest": "Reading the likes", "shape": "The model's shape",
@@ -22,8 +22,8 @@ SECTION_TITLES = {"budget": "How long to train", "ingest": "Reading the likes", 
 
 def default_text(field) -> str:
     """A setting's default as a reader writes it."""
-    if field.name == "max_steps":
-        return f"`{field.default}` (`{PRETRAIN_STEPS}` for `devface pretrain`)"
+    if field.name in PRETRAIN_DEFAULTS:
+        return f"`{field.default}` (`{PRETRAIN_DEFAULTS[field.name]}` for `devface pretrain`)"
     if field.default is None:
         return "auto" if field.metadata["kind"] in ("switch", "float") else "not set"
     if isinstance(field.default, tuple):

@@ -9,7 +9,7 @@ import attrs
 import click
 
 from devface_adapters.registry import get_registry
-from devface_core.config import FIELDS, PRETRAIN_STEPS
+from devface_core.config import FIELDS, PRETRAIN_DEFAULTS
 from devface_core.errors import DevfaceError
 
 
@@ -93,14 +93,14 @@ PRETRAIN_SETTINGS = {
 
 
 def pretrain_options(command):
-    """`devface pretrain`'s settings options: a base trains for PRETRAIN_STEPS unless given a time budget."""
+    """`devface pretrain`'s settings options, with its own defaults (PRETRAIN_DEFAULTS) in the help."""
     fields = {field.name: field for field in FIELDS}
     options = [
         *(setting_option(fields[name], help_text=text) for name, text in PRETRAIN_SETTINGS.items()),
         click.option("--hours", type=click.FloatRange(min=0, min_open=True),
                      help="Time budget in hours (or --max-seconds); with one, no step limit unless --max-steps."),
     ]
-    return _apply(options, training_options(command, {"max_steps": PRETRAIN_STEPS}))
+    return _apply(options, training_options(command, PRETRAIN_DEFAULTS))
 
 
 def run_options(command):

@@ -183,7 +183,7 @@ def option_entries(help_text: str) -> dict[str, str]:
 
 
 def test_help_shows_every_settings_default_and_the_spec_syntax():
-    from devface_core.config import FIELDS, PRETRAIN_STEPS
+    from devface_core.config import FIELDS, PRETRAIN_DEFAULTS
 
     pretrain = main.commands["pretrain"]
     for command, groups in ((run_command, ("train", "run")), (pretrain, ("train",))):
@@ -192,7 +192,7 @@ def test_help_shows_every_settings_default_and_the_spec_syntax():
         for field in FIELDS:
             if field.metadata["cli"] in groups and field.default is not None and field.metadata["kind"] != "flag":
                 shown = ("on" if field.default else "off") if isinstance(field.default, bool) else field.default
-                shown = PRETRAIN_STEPS if command is pretrain and field.name == "max_steps" else shown
+                shown = PRETRAIN_DEFAULTS.get(field.name, shown) if command is pretrain else shown
                 entry = entries[f"--{field.name.replace('_', '-')}"]
                 assert entry.endswith(f"[default: {shown}]"), entry
     run_help = CliRunner().invoke(run_command, ["--help"]).output

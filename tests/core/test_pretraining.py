@@ -78,6 +78,12 @@ def test_a_stop_request_ends_pretraining_early_with_a_base_and_a_checkpoint_to_r
     assert (resumed.resumed_from_step, resumed.steps, resumed.stopped) == (report.steps, 8, False)
 
 
+def test_a_base_defaults_to_precision_auto_and_a_users_run_to_float32():
+    assert load_config(environ={}, pretraining=True).precision == "auto"
+    assert load_config(environ={}, overrides={"precision": "float32"}, pretraining=True).precision == "float32"
+    assert load_config(environ={}).precision == "float32"
+
+
 def test_a_time_budget_lifts_the_pretraining_step_limit_unless_one_is_given():
     assert load_config(pretraining=True).max_steps == PRETRAIN_STEPS
     assert load_config(overrides={"max_seconds": 60}, pretraining=True).max_steps == 0
