@@ -80,14 +80,6 @@ def pretrain_to(store, size: int, precision: str, steps: int, folder: Path, quic
     return time.perf_counter() - started, "-" if report.resumed_from_step is None else str(report.resumed_from_step)
 
 
-def base_samples(base: Path, count: int) -> np.ndarray:
-    """The base's own samples (its shape settings, precision included, read from the base)."""
-    from devface_core.config import load_config
-    from devface_core.gan.trainer import Trainer
-
-    return Trainer(load_config(environ={}, overrides={"init_from": str(base)})).generate(count)
-
-
 def main() -> None:
     args = parse_arguments()
     judges = judging.FaceJudges()
@@ -107,7 +99,7 @@ def main() -> None:
                 folder = Path(work) / precision
                 spent, resumed = pretrain_to(stores[precision], args.image_size, precision, steps, folder, args.quick)
                 seconds[precision] += spent
-                samples = base_samples(folder / "base", args.samples)
+                samples = taste_setup.base_samples(folder / "base", args.samples)
                 taste_setup.write_thumbnails(sheets / f"{precision}-{steps}.png", [(f"{steps}", samples)])
                 figures = judging.judge(judges, samples, crowd, reference)
                 print(f"{judging.row(f'base {precision}', figures)} {steps:>6} {resumed:>7} "

@@ -88,17 +88,11 @@ def pretrain(crowd: np.ndarray, steps: int, size: int, folder: Path) -> Path:
 
 
 def base_samples(base: Path, count: int) -> np.ndarray:
-    """The base's own samples, untouched by any user."""
-    from devface_core import Config
+    """The base's own samples, untouched by any user (every shape setting read from the base)."""
+    from devface_core.config import load_config
     from devface_core.gan.trainer import Trainer
 
-    return Trainer(Config(init_from=str(base), image_size=_base_size(base))).generate(count)
-
-
-def _base_size(base: Path) -> int:
-    from devface_core.saved_settings import read_saved_settings
-
-    return int(read_saved_settings(base, "base")["image_size"])
+    return Trainer(load_config(environ={}, overrides={"init_from": str(base)})).generate(count)
 
 
 def per_user(likes: dict[str, np.ndarray], count: int, steps: int, base: Path | None):

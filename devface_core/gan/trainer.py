@@ -31,7 +31,6 @@ from devface_core.types import Progress, Snapshot, StopFlag
 logger = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[Progress], None]
-
 # A growing run looks at its schedule this often within an epoch (a pretraining epoch over thousands of
 # likes can be longer than a whole stage).
 GROWTH_CHECK_STEPS = 25
