@@ -14,7 +14,8 @@ from typing import Any, Mapping
 import attrs
 
 from devface_core import config_files
-from devface_core.choices import ARCHITECTURES, FIT_MODES, PRECISION_CHOICES, SELECTIONS, STRATEGIES, UPSAMPLINGS
+from devface_core.choices import (ARCHITECTURES, FIT_MODES, PERSONALIZATIONS, PRECISION_CHOICES, SELECTIONS, STRATEGIES,
+                                  UPSAMPLINGS)
 from devface_core.errors import ConfigError
 from devface_core.fields import (at_least, choice_setting, float_setting, fraction, growth_start, int_setting,
                                  multiple_of_four, positive_size, scale, setting, tensorboard_installed, to_base_folder,
@@ -109,6 +110,19 @@ class Config:
     # Tuned on 10 likes, a fine-tune's faces were best after a few hundred steps and came apart over thousands.
     finetune_steps: int = int_setting(500, "budget", "Fine-tuning from a base stops after this many steps "
                                       "(0: max-steps alone).", minimum=0, cli="train")
+    personalize: str = choice_setting(
+        "auto", PERSONALIZATIONS, "recipe", "How a user's faces come from a base (--init-from): latent (their likes' "
+        "codes, mixed and drawn by the base: seconds, needs a base with an encoder), finetune (train from the base), "
+        "both (fine-tune, then draw at the likes' codes); auto: latent when the base has an encoder, else finetune.",
+        cli="run")
+    latent_faces: int = int_setting(64, "snapshots", "Faces drawn from the likes' codes to choose from (personalize "
+                                    "latent or both).")
+    # The encoder's codes alone left a user who liked men 66 % taste, 50 steps 92 % (docs/benchmarks.md).
+    latent_refine_steps: int = int_setting(50, "recipe", "Steps refining the likes' codes so that the base redraws "
+                                           "them more closely (personalize latent or both; 0: the encoder's codes).",
+                                           minimum=0, cli="run")
+    encoder_steps: int = int_setting(1000, "budget", "Steps training a base's encoder after pretraining (0: none; "
+                                     "personalize latent needs one).", minimum=0, cli="pretrain")
     max_images: int = int_setting(10_000, "ingest", "Liked images read per user at most.")
     max_image_bytes: int = int_setting(20_000_000, "ingest", "Largest encoded image accepted, in bytes.")
     max_pixels: int = int_setting(40_000_000, "ingest", "Largest decoded image accepted, in pixels.")

@@ -19,7 +19,7 @@ from devface_core.imaging import encode_png, resize_array
 from devface_core.native_output import native_output_captured
 from devface_core.protocols import ImageSink, ImageSource
 from devface_core.selection import Selection, select_snapshot
-from devface_core.types import PretrainReport, Progress, PublishedImage, RunReport, StopFlag
+from devface_core.types import PretrainReport, Progress, PublishedImage, RunReport, Snapshot, StopFlag
 from devface_core.userid import encoded_user_id, validate_user_id
 
 logger = logging.getLogger(__name__)
@@ -49,7 +49,10 @@ def run_pipeline(
     phases.info("%s: %d images read (%d skipped) in %.1f s", user_id, len(training_set.images),
                 len(training_set.skipped), timings["read"])
     with native_output_captured():
-        selection, trainer = _train_and_select(training_set, user_id, plan, progress, timings)
+        if config.personalize == "latent":
+            selection, trainer = _draw_and_select(training_set, user_id, plan, None, timings), None
+        else:
+            selection, trainer = _train_and_select(training_set, user_id, plan, progress, timings)
     started = time.perf_counter()
     phases.info("%s: publishing to %s", user_id, _describe(sink))
     uri = sink.publish(user_id, published_image(selection, config, user_id))
@@ -75,22 +78,28 @@ def _read(source: ImageSource, user_id: str, config: Config) -> TrainingSet:
 
 def run_pretraining(source: ImageSource, user_ids: Iterable[str], config: Config, out: str | Path,
                     progress: Callable[[Progress], None] | None = None, stop: StopFlag | None = None) -> PretrainReport:
-    """Train one model on the liked images of all `user_ids` together and save it as a base in `out`: resumable
-    with checkpoint_dir, and ended early by `stop` (a threading.Event) with a usable base all the same."""
-    users = tuple(user_ids)
+    """Train one model on the liked images of all `user_ids` together, then its encoder (`encoder_steps`), and
+    save them as a base in `out`: resumable with checkpoint_dir, and ended early by `stop` (a threading.Event)
+    with a usable base all the same."""
+    from devface_core.encoding import likes_of, train_encoder
+
     plan = plan_training(config, pretraining=True)
-    sets = [load_training_set(source, user_id, plan.config) for user_id in users]
-    images = np.concatenate([s.images for s in sets]) if sets else np.zeros((0,))
-    if len(images) == 0:
-        raise NoImagesError(f"pretrain: no usable liked images for {len(users)} users")
+    try:
+        users, images, skipped = likes_of(source, user_ids, plan.config)
+    except NoImagesError as exc:
+        raise NoImagesError(f"pretrain: {exc}") from None
     phases.info("pretraining on %d images of %d users", len(images), len(users))
     with native_output_captured():
         trainer = _pretrain(plan, images, progress, stop)
+        encoder, encoder_steps = None, 0
+        if plan.config.encoder_steps and not (stop and stop.is_set()):
+            trainer.grow_to_full_size()
+            trainer.standing_statistics()
+            encoder, encoder_steps, _ = train_encoder(trainer.sampler, images, plan.config, progress, stop)
         phases.info("saving the base in %s", out)
-        trainer.save_base(out)
-    return PretrainReport(users, len(images), sum(len(s.skipped) for s in sets), trainer.steps_done,
-                          str(Path(out)), plan.config.to_dict(), trainer.resumed_from_step,
-                          bool(stop and stop.is_set()))
+        trainer.save_base(out, encoder)
+    return PretrainReport(users, len(images), skipped, trainer.steps_done, str(Path(out)), plan.config.to_dict(),
+                          trainer.resumed_from_step, bool(stop and stop.is_set()), encoder_steps)
 
 
 def _pretrain(plan: TrainingPlan, images: np.ndarray, progress, stop):
@@ -128,12 +137,36 @@ def _train_and_select(training_set, user_id, plan: TrainingPlan, progress, timin
         sheet = write_contact_sheet(config.contact_sheets, user_id, snapshots)
         logger.info("user %r: contact sheet of %d snapshots at %s", user_id, len(snapshots), sheet)
     timings["train"] = time.perf_counter() - started
+    phases.info("%s: trained %d steps in %.0f s", user_id, trainer.steps_done, timings["train"])
+    if config.personalize == "both":
+        return _draw_and_select(training_set, user_id, plan, trainer, timings), trainer
     started = time.perf_counter()
-    phases.info("%s: trained %d steps in %.0f s; selecting (%s) among %d snapshots", user_id, trainer.steps_done,
-                timings["train"], config.select, len(snapshots))
+    phases.info("%s: selecting (%s) among %d snapshots", user_id, config.select, len(snapshots))
     selection = select_snapshot(snapshots, config.select, training_set.images)
     timings["select"] = time.perf_counter() - started
     return selection, trainer
+
+
+def _draw_and_select(training_set, user_id, plan: TrainingPlan, trainer, timings) -> Selection:
+    """Draw faces at mixes of the likes' codes (by the fine-tuned sampler when given a trainer, else the
+    base's) and choose one to publish."""
+    from devface_core.gan.latent import LatentBase  # TensorFlow loads only when faces are drawn
+
+    config = plan.config
+    started = time.perf_counter()
+    base = LatentBase.load(config)
+    if trainer is not None:
+        trainer.standing_statistics()
+        base.sampler = trainer.sampler
+    faces = base.personal_faces(training_set.images, config.latent_faces, config.seed, config.latent_refine_steps)
+    snapshot = Snapshot(step=trainer.steps_done if trainer else 0, images=faces, epoch=trainer.epochs_done if trainer else 0)
+    timings["draw"] = time.perf_counter() - started
+    phases.info("%s: drew %d faces from the likes' codes in %.1f s; selecting (%s)", user_id, len(faces),
+                timings["draw"], config.select)
+    started = time.perf_counter()
+    selection = select_snapshot([snapshot], config.select, training_set.images)
+    timings["select"] = time.perf_counter() - started
+    return selection
 
 
 def published_image(selection: Selection, config: Config, user_id: str) -> PublishedImage:
@@ -147,13 +180,14 @@ def published_image(selection: Selection, config: Config, user_id: str) -> Publi
 
 
 def _report(user_id, training_set, selection, trainer, uri, timings, config) -> RunReport:
+    """The run's report; a run that drew at the likes' codes alone (no trainer) trained no steps."""
     return RunReport(
         user_id=user_id,
         images_read=training_set.images_read,
         images_used=len(training_set.images),
         skipped=training_set.skipped,
-        epochs=trainer.epochs_done,
-        steps=trainer.steps_done,
+        epochs=trainer.epochs_done if trainer else 0,
+        steps=trainer.steps_done if trainer else 0,
         snapshot_step=selection.snapshot.step,
         snapshot_epoch=selection.snapshot.epoch,
         sample_index=selection.sample_index,
@@ -162,7 +196,8 @@ def _report(user_id, training_set, selection, trainer, uri, timings, config) -> 
         published_uri=uri,
         timings_s={name: round(seconds, 4) for name, seconds in timings.items()},
         config=config.to_dict(),
-        resumed_from_step=trainer.resumed_from_step,
+        resumed_from_step=trainer.resumed_from_step if trainer else None,
+        personalization=config.personalize,
     )
 
 

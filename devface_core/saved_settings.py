@@ -1,4 +1,5 @@
-"""The settings a base or a checkpoint folder was saved with (`settings.json`), read without TensorFlow.
+"""The settings a base or a checkpoint folder was saved with (`settings.json`), and whether a base holds an
+encoder, read without TensorFlow.
 
 Settings added after some bases and checkpoints were saved are filled in with what those were trained
 with (LEGACY_SETTINGS), so an old folder still loads, and still refuses a run that differs from it.
@@ -14,6 +15,8 @@ from devface_core.errors import ConfigError
 # What bases and checkpoints saved before a setting existed were trained with.
 LEGACY_SETTINGS = {"upsample": "nearest", "r1_gamma": 0.0, "minibatch_stddev": False}
 SETTINGS_FILE = "settings.json"
+ENCODER_FILE = "encoder.weights.h5"  # a base's encoder (faces to noise vectors), when it has one
+COMPACT_FILE = "weights.float16.npz"  # a shipped base (bases.save_compact_base): its models in one file
 
 
 def read_saved_settings(folder: str | Path, role: str) -> dict:
@@ -30,3 +33,14 @@ def read_checkpoint_settings(folder: str | Path) -> dict:
     """A checkpoint folder's settings.json with legacy values filled in, or {} when it has none."""
     path = Path(folder) / SETTINGS_FILE
     return {**LEGACY_SETTINGS, **json.loads(path.read_text())} if path.exists() else {}
+
+
+def has_encoder(folder: str | Path) -> bool:
+    """Whether a base holds an encoder (what `personalize latent` needs)."""
+    folder = Path(folder)
+    if (folder / COMPACT_FILE).exists():
+        import numpy as np
+
+        with np.load(folder / COMPACT_FILE) as saved:
+            return any(key.startswith("encoder_") for key in saved.files)
+    return (folder / ENCODER_FILE).exists()

@@ -91,6 +91,7 @@ class RunReport:
     timings_s: dict[str, float]
     config: dict[str, Any]
     resumed_from_step: int | None = None
+    personalization: str = "finetune"  # latent (no training), finetune (or from scratch) or both
 
     def to_dict(self) -> dict[str, Any]:
         """The report as plain JSON-ready data."""
@@ -109,6 +110,7 @@ class PretrainReport:
     config: dict
     resumed_from_step: int | None = None
     stopped: bool = False  # asked to stop before its budget ran out (the base holds what it had learnt)
+    encoder_steps: int = 0  # steps its encoder trained (0: the base has none)
 
     def to_dict(self) -> dict:
         """The report as plain JSON-ready data."""

@@ -1,4 +1,4 @@
-"""The everyday commands: `devface-run` (also `devface run`), `devface pretrain`, `plugins` and `seed`."""
+"""The everyday commands: `devface-run` (also `devface run`), `devface pretrain`, `encoder`, `plugins` and `seed`."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import logging
 import attrs
 import click
 
-from devface_adapters.cli.options import SOURCE_SPEC, STORE_SPEC, pretrain_options, run_options
+from devface_adapters.cli.options import SOURCE_SPEC, STORE_SPEC, encoder_options, pretrain_options, run_options
 from devface_adapters.cli.progress import ProgressDisplay
 from devface_adapters.cli.stopping import stop_on_signals
 from devface_adapters.cli.reporting import (OneLineCommand, OneLineGroup, configure_logging, echo, print_report,
@@ -16,7 +16,9 @@ from devface_adapters.cli.reporting import (OneLineCommand, OneLineGroup, config
 from devface_adapters.registry import get_registry, parse_options
 from devface_core.native_output import native_output_captured
 from devface_core import load_config, run_pipeline
+from devface_core.encoding import run_encoder_training
 from devface_core.errors import ConfigError, InvalidImageError
+from devface_core.fields import BUILTIN
 from devface_core.imaging import decode_image, image_bytes
 from devface_core.pipeline import run_pretraining
 
@@ -95,11 +97,10 @@ def pretrain(source, source_opt, out, user_ids, hours, config_file, as_json, ver
         settings["max_seconds"] = hours * 3600
     config = load_config(config_file, overrides=settings, pretraining=True)
     image_source = resolve(source, source_opt, "source")
-    if not user_ids:
-        list_users = getattr(image_source, "users", None)
-        if list_users is None:
-            raise ConfigError(f"pretrain: {source} cannot list its users; name them with --user")
-        user_ids = list_users()
+    try:
+        user_ids = _users(image_source, source, user_ids)
+    except ConfigError as exc:
+        raise ConfigError(f"pretrain: {exc}") from None
     with native_output_captured(), ProgressDisplay(quiet, as_json) as progress, stop_on_signals() as stop:
         report = run_pretraining(image_source, user_ids, config, out, progress=progress, stop=stop)
     if as_json:
@@ -107,8 +108,44 @@ def pretrain(source, source_opt, out, user_ids, hours, config_file, as_json, ver
         return
     how = "stopped early at " if report.stopped else ""
     resumed = f", resumed from step {report.resumed_from_step}" if report.resumed_from_step is not None else ""
+    encoded = f", its encoder {report.encoder_steps} steps" if report.encoder_steps else ", no encoder"
     echo(f"base model of {len(report.users)} users ({report.images_used} images, {how}{report.steps} steps"
-         f"{resumed}) in {report.base}")
+         f"{resumed}{encoded}) in {report.base}")
+
+
+@main.command()
+@click.option("--base", required=True, type=click.Path(file_okay=False), help="The base folder to add the encoder to.")
+@click.option("--source", required=True, type=SOURCE_SPEC, help="Where every user's liked images are (spec string).")
+@click.option("--source-opt", multiple=True, metavar="KEY=VALUE", help="Option for the source.")
+@click.option("--user", "user_ids", multiple=True, help="A user to include (repeat); default: every user.")
+@encoder_options
+@reports_errors
+def encoder(base, source, source_opt, user_ids, config_file, as_json, verbose, quiet, **settings):
+    """Teach a base's encoder every user's likes, so `--personalize latent` can use the base (pretrain trains
+    one itself). The first Ctrl-C stops it after the current steps with the encoder saved."""
+    configure_logging(verbose, quiet)
+    if base == BUILTIN:
+        raise ConfigError("encoder: the builtin base ships with its encoder; copy its folder to train another")
+    config = load_config(config_file, overrides={**settings, "init_from": base})
+    image_source = resolve(source, source_opt, "source")
+    with native_output_captured(), ProgressDisplay(quiet, as_json) as progress, stop_on_signals() as stop:
+        report = run_encoder_training(image_source, _users(image_source, source, user_ids), config, progress, stop)
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), indent=2))
+        return
+    how = "stopped early at " if report.stopped else ""
+    echo(f"encoder of {len(report.users)} users' likes ({report.images_used} images, {how}{report.steps} steps) "
+         f"added to the base in {report.base}")
+
+
+def _users(image_source, source: str, user_ids) -> tuple[str, ...]:
+    """The users named, or every user the source can list (ConfigError when it cannot)."""
+    if user_ids:
+        return tuple(user_ids)
+    list_users = getattr(image_source, "users", None)
+    if list_users is None:
+        raise ConfigError(f"{source} cannot list its users; name them with --user")
+    return tuple(list_users())
 
 
 @main.command()

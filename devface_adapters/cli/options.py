@@ -64,7 +64,7 @@ def setting_option(field: attrs.Attribute, default=attrs.NOTHING, help_text: str
 
 
 def settings_options(group: str, defaults: dict | None = None):
-    """Options for every setting whose declaration names this CLI group (`train` or `run`); `defaults`: the
+    """Options for every setting whose declaration names this CLI group (`train`, `run` or `pretrain`); `defaults`: the
     command's own defaults where they differ from Config's."""
     defaults = defaults or {}
     return [setting_option(field, defaults.get(field.name, attrs.NOTHING)) for field in FIELDS
@@ -97,10 +97,26 @@ def pretrain_options(command):
     fields = {field.name: field for field in FIELDS}
     options = [
         *(setting_option(fields[name], help_text=text) for name, text in PRETRAIN_SETTINGS.items()),
+        *settings_options("pretrain"),
         click.option("--hours", type=click.FloatRange(min=0, min_open=True),
                      help="Time budget in hours (or --max-seconds); with one, no step limit unless --max-steps."),
     ]
     return _apply(options, training_options(command, PRETRAIN_DEFAULTS))
+
+
+def encoder_options(command):
+    """`devface encoder`'s options: the encoder's steps, batch size and seed, a settings file, and the output."""
+    fields = {field.name: field for field in FIELDS}
+    options = [
+        click.option("--config", "config_file", type=click.Path(dir_okay=False), help="TOML or YAML settings."),
+        *settings_options("pretrain"),
+        setting_option(fields["batch_size"]),
+        setting_option(fields["seed"]),
+        click.option("--json", "as_json", is_flag=True, help="Print the report as JSON on stdout."),
+        click.option("-v", "--verbose", count=True, help="More logging (-vv for debug)."),
+        click.option("-q", "--quiet", is_flag=True, help="No phase or progress lines (errors and the report still show)."),
+    ]
+    return _apply(options, command)
 
 
 def run_options(command):

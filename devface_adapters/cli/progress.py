@@ -20,8 +20,9 @@ phases = logging.getLogger(PHASE_LOGGER)
 
 
 def losses_text(tick: Progress) -> str:
-    """`d 0.61 g 1.20`: the two losses, short, so a bar fits 80 columns."""
-    return " ".join(f"{name[0]} {tick.losses[name]:.2f}" for name in ("d_loss", "g_loss") if name in tick.losses)
+    """`d 0.61 g 1.20`: the GAN's two losses, short, so a bar fits 80 columns (an encoder's by their names)."""
+    names = [name for name in ("d_loss", "g_loss") if name in tick.losses] or sorted(tick.losses)
+    return " ".join(f"{name[0] if name.endswith('_loss') else name} {tick.losses[name]:.2f}" for name in names)
 
 
 def remaining(tick: Progress) -> str:
@@ -62,6 +63,9 @@ class ProgressBar:
         self._bar, self._done = None, 0
 
     def __call__(self, tick: Progress) -> None:
+        if self._bar is not None and tick.step < self._done:  # a new phase (the encoder after the GAN)
+            self.close()
+            self._bar, self._done = None, 0
         if self._bar is None:
             self._bar = click.progressbar(length=tick.total_steps or tick.step, label="training", file=sys.stderr,
                                           width=20, show_eta=True, item_show_func=lambda t: t and losses_text(t))

@@ -124,7 +124,8 @@ def print_report(report: RunReport, as_json: bool) -> None:
         click.echo(json.dumps(report.to_dict(), indent=2, default=str))
         return
     # Each skipped image was logged once, as it was read (dataset.py); the report only counts them.
-    echo(
-        f"published {report.user_id}'s face (the snapshot of step {report.snapshot_step} of {report.steps}, "
-        f"{report.images_used} images, {len(report.skipped)} skipped) to {report.published_uri}"
-    )
+    how = {"latent": "drawn from the likes' codes by the base",
+           "both": f"drawn from the likes' codes after {report.steps} steps of fine-tuning"}.get(
+        report.personalization, f"the snapshot of step {report.snapshot_step} of {report.steps}")
+    echo(f"published {report.user_id}'s face ({how}, {report.images_used} images, {len(report.skipped)} skipped) "
+         f"to {report.published_uri}")

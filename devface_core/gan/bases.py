@@ -1,8 +1,9 @@
 """A shared base model on disk: pretrain once on every user's likes, then fine-tune per user from it.
 
 A base is a folder: `generator.weights.h5`, `discriminator.weights.h5`, `sampler.weights.h5` (the weight
-average, or the generator again) and `settings.json` (what the weights fit, see config.BASE_SETTINGS); or,
-compact enough to ship in the package (`--init-from builtin`), `weights.float16.npz` and `settings.json`.
+average, or the generator again), `settings.json` (what the weights fit, see config.BASE_SETTINGS) and,
+once it has one, `encoder.weights.h5` (faces to noise vectors, for `personalize latent`); or, compact
+enough to ship in the package (`--init-from builtin`), `weights.float16.npz` and `settings.json`.
 Each file is written beside its final name and renamed into place, so a base being rewritten is never
 read half-written. Whether a base fits a run is decided by the plan (recipe.plan_training) before any
 model is built.
@@ -15,26 +16,30 @@ import json
 import os
 from pathlib import Path
 
+import keras
 import numpy as np
 
 from devface_core.atomic import write_atomically
 from devface_core.config import BASE_SETTINGS, Config
 from devface_core.gan.step import GanModels
-from devface_core.saved_settings import SETTINGS_FILE
+from devface_core.saved_settings import COMPACT_FILE, ENCODER_FILE, SETTINGS_FILE
 
 WEIGHT_FILES = ("generator", "discriminator", "sampler")
-COMPACT_FILE = "weights.float16.npz"  # a shipped base (save_compact_base): the sampler and the discriminator
 
 
-def save_base(models: GanModels, config: Config, folder: str | Path) -> Path:
-    """Write full-size models (their average's statistics already standing) and their shape settings."""
+def save_base(models: GanModels, config: Config, folder: str | Path, encoder: keras.Model | None = None) -> Path:
+    """Write full-size models (their average's statistics already standing), the encoder if given, and
+    their shape settings."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     by_file = {"generator": models.generator, "discriminator": models.discriminator, "sampler": models.sampler}
-    for name, model in by_file.items():
+    for name, model in {**by_file, **({"encoder": encoder} if encoder else {})}.items():
         temporary = folder / f".{name}.{os.getpid()}.weights.h5"
         model.save_weights(temporary)
         os.replace(temporary, folder / f"{name}.weights.h5")
+    if encoder is None:
+        # An encoder left from an earlier base in this folder would map faces into the wrong noise space.
+        (folder / ENCODER_FILE).unlink(missing_ok=True)
     settings = {name: config.to_dict()[name] for name in BASE_SETTINGS}
     write_atomically(folder / SETTINGS_FILE, json.dumps(settings, sort_keys=True).encode())
     return folder
@@ -52,14 +57,15 @@ def load_base(models: GanModels, folder: str | Path) -> None:
         models.average.load_weights(folder / "sampler.weights.h5")
 
 
-def save_compact_base(models: GanModels, config: Config, folder: str | Path) -> Path:
-    """Write a base small enough to ship: the sampler and the discriminator as float16 (the raw generator
-    starts from the sampler when fine-tuning, as the weight average is the better start), and its settings."""
+def save_compact_base(models: GanModels, config: Config, folder: str | Path, encoder: keras.Model | None = None) -> Path:
+    """Write a base small enough to ship: the sampler, the discriminator and the encoder (if given) as
+    float16 (the raw generator starts from the sampler when fine-tuning, as the weight average is the
+    better start), and its settings."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
+    parts = (("sampler", models.sampler), ("discriminator", models.discriminator), ("encoder", encoder))
     arrays = {f"{name}_{index:03d}": weight.astype(np.float16)
-              for name, model in (("sampler", models.sampler), ("discriminator", models.discriminator))
-              for index, weight in enumerate(model.get_weights())}
+              for name, model in parts if model is not None for index, weight in enumerate(model.get_weights())}
     buffer = io.BytesIO()
     np.savez_compressed(buffer, **arrays)
     write_atomically(folder / COMPACT_FILE, buffer.getvalue())
@@ -68,13 +74,41 @@ def save_compact_base(models: GanModels, config: Config, folder: str | Path) -> 
     return folder
 
 
-def _load_compact(models: GanModels, path: Path) -> None:
+def _compact_weights(path: Path, name: str) -> list[np.ndarray]:
+    """One model's float32 weights from a compact base file (empty when it holds none of that model)."""
     with np.load(path) as saved:
-        def weights(name: str) -> list[np.ndarray]:
-            return [saved[key].astype(np.float32) for key in sorted(saved.files) if key.startswith(name + "_")]
+        return [saved[key].astype(np.float32) for key in sorted(saved.files) if key.startswith(name + "_")]
 
-        sampler = weights("sampler")
-        for model in (models.generator, models.average):
-            if model is not None:
-                model.set_weights(sampler)
-        models.discriminator.set_weights(weights("discriminator"))
+
+def _load_compact(models: GanModels, path: Path) -> None:
+    sampler = _compact_weights(path, "sampler")
+    for model in (models.generator, models.average):
+        if model is not None:
+            model.set_weights(sampler)
+    models.discriminator.set_weights(_compact_weights(path, "discriminator"))
+
+
+def load_model_weights(model: keras.Model, folder: str | Path, name: str) -> keras.Model:
+    """Load one of a base's models (`sampler`, `discriminator` or `encoder`) into `model`, which is returned."""
+    folder = Path(folder)
+    if (folder / COMPACT_FILE).exists():
+        model.set_weights(_compact_weights(folder / COMPACT_FILE, name))
+    else:
+        model.load_weights(folder / f"{name}.weights.h5")
+    return model
+
+
+def save_encoder(folder: str | Path, encoder: keras.Model) -> None:
+    """Add an encoder to a saved base (into its compact file when it is a shipped-style base)."""
+    folder = Path(folder)
+    if not (folder / COMPACT_FILE).exists():
+        temporary = folder / f".encoder.{os.getpid()}.weights.h5"
+        encoder.save_weights(temporary)
+        os.replace(temporary, folder / ENCODER_FILE)
+        return
+    with np.load(folder / COMPACT_FILE) as saved:
+        arrays = {key: saved[key] for key in saved.files if not key.startswith("encoder_")}
+    arrays.update({f"encoder_{index:03d}": weight.astype(np.float16) for index, weight in enumerate(encoder.get_weights())})
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **arrays)
+    write_atomically(folder / COMPACT_FILE, buffer.getvalue())

@@ -14,7 +14,7 @@ import attrs
 
 from devface_core.config import BASE_SETTINGS, Config
 from devface_core.errors import ConfigError
-from devface_core.saved_settings import read_saved_settings
+from devface_core.saved_settings import has_encoder, read_saved_settings
 
 R1_FOR_BASES = 10.0  # r1_gamma 'auto' when pretraining a base or fine-tuning one (see r1_strength)
 
@@ -50,7 +50,7 @@ def plan_training(config: Config, pretraining: bool = False) -> TrainingPlan:
     base = read_saved_settings(config.init_from, "init_from") if config.init_from else None
     resolved = attrs.evolve(config, r1_gamma=r1_strength(config, pretraining),
                             minibatch_stddev=stddev_choice(config, pretraining, base),
-                            precision=precision_choice(config))
+                            precision=precision_choice(config), personalize=personalize_choice(config, pretraining))
     if base is not None:
         _check_base_fits(resolved, base)
     return TrainingPlan(resolved, pretraining)
@@ -89,6 +89,30 @@ def stddev_choice(config: Config, pretraining: bool = False, base: dict | None =
         base = base if base is not None else read_saved_settings(config.init_from, "init_from")
         return bool(base["minibatch_stddev"])
     return False
+
+
+def personalize_choice(config: Config, pretraining: bool = False) -> str:
+    """How a run makes a user's faces: personalize when set (latent and both checked against the base); on
+    'auto', latent when the base has an encoder, else finetune (which is training from scratch without a
+    base). Pretraining a base is always `finetune`'s training.
+
+    Measured with benchmarks/taste.py: see docs/benchmarks.md, "Taste in seconds"."""
+    if pretraining:
+        return "finetune"
+    if config.personalize == "auto":
+        return "latent" if config.init_from and has_encoder(config.init_from) else "finetune"
+    if config.personalize in ("latent", "both"):
+        check_latent_base(config.init_from, config.personalize)
+    return config.personalize
+
+
+def check_latent_base(folder: str | None, mode: str = "latent") -> None:
+    """ConfigError unless `folder` is a base with an encoder (what drawing at the likes' codes needs)."""
+    if not folder:
+        raise ConfigError(f"personalize {mode} needs a base: give --init-from BASE (e.g. builtin)")
+    if not has_encoder(folder):
+        raise ConfigError(f"personalize {mode}: the base {folder} has no encoder; add one with "
+                          f"`devface encoder --base {folder} --source SPEC`, or use --personalize finetune")
 
 
 def precision_choice(config: Config) -> str:

@@ -1,0 +1,118 @@
+"""A user's faces without training a GAN: their likes' codes (the base's encoder, then a few refining steps),
+mixed, pushed further along what the likes share, and drawn by the base.
+
+Each face mixes the codes of a few likes chosen at random, with random weights, keeps the length of the
+codes it mixes (an average of codes is shorter, and a short code draws a bland, average face), moves a
+little at random, and then moves on along the likes' mean code: the encoder pulls every face towards the
+base's average face, and the likes' mean is where this user's faces differ from it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import tensorflow as tf
+
+from devface_core.config import Config
+from devface_core.gan.encoder import encode, pyramid_l1
+from devface_core.gan.recipe import check_latent_base
+from devface_core.gan.sampling import to_pixels
+
+# Likes mixed into one face: from two or three, a face took features of each and matched none.
+LIKES_PER_FACE = 3
+# A random step of this length relative to the codes' own length, so faces from the same likes differ.
+SPREAD = 0.25
+# How far past the mix each face moves along the likes' mean code. Measured with the taste benchmark's
+# two users on the shipped base (docs/benchmarks.md, "Taste in seconds"): 0 left a user who liked men
+# with faces nearer the women's likes; 2 gave both users over 90 % taste accuracy.
+TASTE_GAIN = 2.0
+# Adam on the codes while refining them (the usual GAN-inversion rate for unit-variance noise).
+REFINE_RATE, BETA_1, BETA_2, EPSILON = 0.03, 0.9, 0.999, 1e-7
+
+
+class LatentBase:
+    """A base's sampler and its encoder: codes for likes, faces for codes."""
+
+    def __init__(self, sampler, encoder):
+        self.sampler, self.encoder = sampler, encoder
+        codes = tf.TensorSpec([None, int(sampler.inputs[0].shape[-1])], tf.float32)
+        side = int(sampler.outputs[0].shape[1])
+        images = tf.TensorSpec([None, side, side, 3], tf.float32)
+        # One trace for every user (any number of likes, any number of steps): a worker pays it once.
+        self._refine = tf.function(self._refined, input_signature=[codes, images, tf.TensorSpec([], tf.int32)])
+
+    @classmethod
+    def load(cls, config: Config) -> "LatentBase":
+        """The sampler and encoder of the base `config.init_from`, built at its shape (ConfigError without one)."""
+        from devface_core.gan.bases import load_model_weights
+        from devface_core.gan.encoder import build_encoder
+
+        check_latent_base(config.init_from)
+        encoder = load_model_weights(build_encoder(config.image_size, config.z_dim), config.init_from, "encoder")
+        return cls(load_model_weights(build_sampler(config), config.init_from, "sampler"), encoder)
+
+    def codes(self, likes: np.ndarray, refine_steps: int = 0) -> np.ndarray:
+        """The codes of uint8 likes and of their mirror images (a face and its mirror are alike), refined for
+        `refine_steps` steps so that the sampler redraws the likes more closely."""
+        both = np.concatenate([likes, likes[:, :, ::-1]])
+        return self.refined(encode(self.encoder, both), both, refine_steps)
+
+    def refined(self, codes: np.ndarray, images: np.ndarray, steps: int) -> np.ndarray:
+        """Codes moved for `steps` Adam steps so that the sampler draws them closer to uint8 `images`."""
+        if not steps:
+            return codes
+        targets = tf.cast(images, tf.float32) / 127.5 - 1.0
+        return self._refine(np.asarray(codes, np.float32), targets, tf.constant(steps, tf.int32)).numpy()
+
+    def draw(self, codes: np.ndarray) -> np.ndarray:
+        """uint8 faces for codes."""
+        return to_pixels(self.sampler(np.asarray(codes, np.float32), training=False))
+
+    def personal_faces(self, likes: np.ndarray, count: int, seed: int = 0, refine_steps: int = 0) -> np.ndarray:
+        """`count` uint8 faces for a user's likes (see personal_codes)."""
+        return self.draw(personal_codes(self.codes(likes, refine_steps), count, seed))
+
+    def _refined(self, codes: tf.Tensor, targets: tf.Tensor, steps: tf.Tensor) -> tf.Tensor:
+        # Adam written out on tensors, so that the whole loop is one traced function for any user.
+        first, second = tf.zeros_like(codes), tf.zeros_like(codes)
+        for step in tf.range(1, steps + 1):
+            with tf.GradientTape() as tape:
+                tape.watch(codes)
+                loss = pyramid_l1(tf.cast(self.sampler(codes, training=False), tf.float32), targets)
+            gradient = tape.gradient(loss, codes)
+            first = BETA_1 * first + (1 - BETA_1) * gradient
+            second = BETA_2 * second + (1 - BETA_2) * tf.square(gradient)
+            count = tf.cast(step, tf.float32)
+            unbiased = (first / (1 - BETA_1 ** count)) / (tf.sqrt(second / (1 - BETA_2 ** count)) + EPSILON)
+            codes = codes - REFINE_RATE * unbiased
+        return codes
+
+
+def personal_codes(codes: np.ndarray, count: int, seed: int = 0) -> np.ndarray:
+    """`count` codes for a user: mixes of their likes' codes (mixed_codes), moved on along the likes' mean."""
+    return mixed_codes(codes, count, seed) + TASTE_GAIN * codes.mean(axis=0)
+
+
+def mixed_codes(codes: np.ndarray, count: int, seed: int = 0) -> np.ndarray:
+    """`count` codes, each a random mix of up to LIKES_PER_FACE of `codes`, at their length, plus a step."""
+    rng = np.random.default_rng(seed)
+    per_face = min(LIKES_PER_FACE, len(codes))
+    lengths = np.linalg.norm(codes, axis=1)
+    mixed = np.empty((count, codes.shape[1]), np.float32)
+    for index in range(count):
+        chosen = rng.choice(len(codes), per_face, replace=False)
+        weights = rng.dirichlet(np.ones(per_face))
+        mix = weights @ codes[chosen]
+        length = weights @ lengths[chosen]
+        mix *= length / max(float(np.linalg.norm(mix)), 1e-6)
+        step = rng.standard_normal(codes.shape[1])
+        mixed[index] = mix + SPREAD * length * step / np.linalg.norm(step)
+    return mixed
+
+
+def build_sampler(config: Config):
+    """An untrained generator of a base's shape, in float32, to load a base's sampler into."""
+    from devface_core.gan.models import build_models
+
+    generator, _ = build_models(config.architecture, config.image_size, config.z_dim, config.seed, "float32",
+                                upsample=config.upsample, minibatch_stddev=config.minibatch_stddev)
+    return generator
