@@ -1,13 +1,14 @@
 """The taste benchmark: do users who like different faces get different faces?
 
-Run: python benchmarks/taste.py [--users 2] [--pretrain-steps 3000 | --base DIR] [--finetune-steps 500]
+Run: python benchmarks/taste.py [--users 2] [--pretrain-steps 3000 | --base DIR] [--encoder-steps 1000] [--finetune-steps 500]
      [--scratch-steps 1500] [--samples 64] [--sheets DIR] [--quick]
 From ../shared/data/frontend_faces (100 varied faces), dlib's face descriptors are split into --users
 clusters (k-means); each user likes the 10 faces nearest one cluster's centre. Of the faces no user
 liked, every third (up to 30) is held out as the real reference (KID); the rest are the crowd a base
 is pretrained on.
 Rows: the crowd itself (real faces, the floor), each user's likes (taste ~100 %), the base's own samples,
-each user's default fine-tune from it, and (with --scratch-steps) each user trained from scratch. Taste
+each user's default fine-tune from it, each user's faces drawn at their likes' codes by the base (personalize
+latent), and (with --scratch-steps) each user trained from scratch. Wall and CPU seconds are per user. Taste
 accuracy: the share of a user's faces nearer their own likes' descriptor centroid than any other user's
 (chance 1/users). Needs the bench extra: pip install -e '.[bench]'.
 """
@@ -36,6 +37,7 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--users", type=int, default=2, help="users (clusters of taste)")
     parser.add_argument("--pretrain-steps", type=int, default=0, help="base length (0: devface pretrain's default)")
     parser.add_argument("--base", type=Path, help="judge this base instead of pretraining one")
+    parser.add_argument("--encoder-steps", type=int, default=0, help="the base's encoder (0: pretrain's default)")
     parser.add_argument("--finetune-steps", type=int, default=0, help="fine-tune length (0: the default)")
     parser.add_argument("--scratch-steps", type=int, default=0, help="also train each user from scratch this long")
     parser.add_argument("--samples", type=int, default=64, help="faces generated per user and recipe")
@@ -46,22 +48,24 @@ def parse_arguments() -> argparse.Namespace:
     args = parser.parse_args()
     args.faces, args.likes_each, args.reference = 0, LIKES_EACH, REFERENCE_FACES
     if args.quick:
-        args.pretrain_steps, args.finetune_steps, args.scratch_steps = 20, 5, 5
+        args.pretrain_steps, args.finetune_steps, args.scratch_steps, args.encoder_steps = 20, 5, 5, 10
         args.samples, args.image_size = 4, 32
         # Judging is most of a quick run (MTCNN and dlib take about 0.3 s per face): 40 of the 100 faces.
         args.faces, args.likes_each, args.reference = 40, 6, 10
     return args
 
 
-def print_rows(label: str, samples: dict[str, np.ndarray], setup, judges, seconds: float | None = None) -> None:
-    """Judge each user's samples and print one row per user with the recipe's taste accuracy."""
+def print_rows(label: str, samples: dict[str, np.ndarray], setup, judges, seconds: float | None = None,
+               cpu: float | None = None) -> None:
+    """Judge each user's samples and print one row per user with the recipe's taste accuracy and cost."""
     described = {user: judges.descriptors(images) for user, images in samples.items()}
     liked = {user: judges.descriptors(images) for user, images in setup.likes.items()}
     taste = judge_metrics.taste_accuracy(described, liked)
     for user, images in samples.items():
         figures = judging.judge(judges, images, setup.likes[user], setup.reference)
-        wall = f"{seconds:>7.0f}" if seconds is not None else f"{'—':>7}"
-        print(f"{judging.row(f'{label} [{user}]', figures)} {taste[user]:>6.0%} {wall}")
+        wall = f"{seconds:>7.1f}" if seconds is not None else f"{'—':>7}"
+        cpu_text = f"{cpu:>7.1f}" if cpu is not None else f"{'—':>7}"
+        print(f"{judging.row(f'{label} [{user}]', figures)} {taste[user]:>6.0%} {wall} {cpu_text}")
 
 
 def main() -> None:
@@ -74,23 +78,28 @@ def main() -> None:
     print(f"{args.users} users × {args.likes_each} likes from {taste_setup.FRONTEND_FACES.name} at {args.image_size}²; "
           f"crowd {len(setup.crowd)} faces (the base's), reference {len(setup.reference)} held out; "
           f"copy limit {judge_metrics.copy_limit(judges.descriptors(np.concatenate(list(setup.likes.values())))):.3f}")
-    print(f"{judging.HEADER} {'taste':>6} {'wall s':>7}")
+    print(f"{judging.HEADER} {'taste':>6} {'wall s':>7} {'cpu s':>7}")
     print_rows("real faces (the crowd)", {user: setup.crowd for user in setup.likes}, setup, judges)
     print_rows("the user's own likes", setup.likes, setup, judges)
     started = time.perf_counter()
-    base = args.base or taste_setup.pretrain(setup.crowd, args.pretrain_steps, args.image_size, sheets / "base")
+    base = args.base or taste_setup.pretrain(setup.crowd, args.pretrain_steps, args.image_size, sheets / "base",
+                                             args.encoder_steps)
     base_wall = time.perf_counter() - started if not args.base else None
     base_samples = taste_setup.base_samples(base, args.samples)
     print_rows("base, untouched", {user: base_samples for user in setup.likes}, setup, judges, base_wall)
-    tuned, wall = taste_setup.per_user(setup.likes, args.samples, args.finetune_steps, base)
-    print_rows("default fine-tune from the base", tuned, setup, judges, wall)
+    tuned, wall, cpu = taste_setup.per_user(setup.likes, args.samples, args.finetune_steps, base)
+    print_rows("fine-tune from the base", tuned, setup, judges, wall, cpu)
+    drawn, wall, cpu = taste_setup.latent_per_user(setup.likes, args.samples, base)
+    print_rows("latent: the likes' codes", drawn, setup, judges, wall, cpu)
+    taste_setup.write_sheets(sheets / "latent", setup.likes, drawn)
     taste_setup.write_sheets(sheets / "finetune", setup.likes, tuned)
     # Generated faces only: the likes are photos from ../shared/data, which stay out of the project.
     thumbnails = [("base, untouched", base_samples)]
     thumbnails += [(f"{user} fine-tune", faces) for user, faces in tuned.items()]
+    thumbnails += [(f"{user} latent", faces) for user, faces in drawn.items()]
     if args.scratch_steps or args.quick:
-        scratch, wall = taste_setup.per_user(setup.likes, args.samples, args.scratch_steps, None)
-        print_rows("default from scratch", scratch, setup, judges, wall)
+        scratch, wall, cpu = taste_setup.per_user(setup.likes, args.samples, args.scratch_steps, None)
+        print_rows("from scratch", scratch, setup, judges, wall, cpu)
         taste_setup.write_sheets(sheets / "scratch", setup.likes, scratch)
         thumbnails += [(f"{user} from scratch", faces) for user, faces in scratch.items()]
     if args.thumbnails:

@@ -72,8 +72,9 @@ def build(judges, size: int, users: int, likes_each: int, reference_count: int, 
     return TasteSetup(likes, faces[crowd], faces[reference])
 
 
-def pretrain(crowd: np.ndarray, steps: int, size: int, folder: Path) -> Path:
-    """A base pretrained on the crowd by the product's own pretraining (its default length unless `steps`)."""
+def pretrain(crowd: np.ndarray, steps: int, size: int, folder: Path, encoder_steps: int = 0) -> Path:
+    """A base and its encoder pretrained on the crowd by the product's own pretraining (its default lengths
+    unless `steps` and `encoder_steps`)."""
     from devface_adapters.memory import MemoryAdapter
     from devface_core.config import load_config
     from devface_core.imaging import encode_png
@@ -82,7 +83,7 @@ def pretrain(crowd: np.ndarray, steps: int, size: int, folder: Path) -> Path:
     store = MemoryAdapter(space=f"taste-crowd-{folder.name}")
     for index, face in enumerate(crowd):
         store.add("crowd", encode_png(face), f"{index}.png")
-    overrides = {"image_size": size, "max_steps": steps or None}
+    overrides = {"image_size": size, "max_steps": steps or None, "encoder_steps": encoder_steps or None}
     run_pretraining(store, ["crowd"], load_config(environ={}, overrides=overrides, pretraining=True), folder)
     return folder
 
@@ -97,21 +98,39 @@ def base_samples(base: Path, count: int) -> np.ndarray:
 
 def per_user(likes: dict[str, np.ndarray], count: int, steps: int, base: Path | None):
     """Each user's `count` faces after the default run (a fine-tune from `base`, or from scratch), and the
-    mean wall seconds of a user's training."""
+    mean wall and CPU seconds of a user's training."""
     from devface_core.config import load_config
     from devface_core.gan.trainer import Trainer
 
-    samples, walls = {}, []
+    samples, walls, cpus = {}, [], []
     for user, faces in likes.items():
         overrides = {"image_size": faces.shape[1], "init_from": str(base) if base else None}
         overrides["finetune_steps" if base else "max_steps"] = steps or None
         trainer = Trainer(load_config(environ={}, overrides=overrides))
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         for _ in trainer.train(faces):
             pass
         walls.append(time.perf_counter() - started)
+        cpus.append(time.process_time() - cpu)
         samples[user] = trainer.generate(count)
-    return samples, float(np.mean(walls))
+    return samples, float(np.mean(walls)), float(np.mean(cpus))
+
+
+def latent_per_user(likes: dict[str, np.ndarray], count: int, base: Path):
+    """Each user's `count` faces drawn at their likes' codes (personalize latent, every setting at its default),
+    and the mean wall and CPU seconds per user, the base loaded afresh for each as a run would."""
+    from devface_core.config import load_config
+    from devface_core.gan.latent import LatentBase
+
+    samples, walls, cpus = {}, [], []
+    for user, faces in likes.items():
+        config = load_config(environ={}, overrides={"init_from": str(base)})
+        started, cpu = time.perf_counter(), time.process_time()
+        drawn = LatentBase.load(config).personal_faces(faces, count, config.seed, config.latent_refine_steps)
+        walls.append(time.perf_counter() - started)
+        cpus.append(time.process_time() - cpu)
+        samples[user] = drawn
+    return samples, float(np.mean(walls)), float(np.mean(cpus))
 
 
 def write_sheets(folder: Path, likes: dict[str, np.ndarray], samples: dict[str, np.ndarray]) -> None:

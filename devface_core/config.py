@@ -114,13 +114,13 @@ class Config:
         "auto", PERSONALIZATIONS, "recipe", "How a user's faces come from a base (--init-from): latent (their likes' "
         "codes, mixed and drawn by the base: seconds, needs a base with an encoder), finetune (train from the base), "
         "both (fine-tune, then draw at the likes' codes); auto: latent when the base has an encoder, else finetune.",
-        cli="run")
+        cli="personal")
     latent_faces: int = int_setting(64, "snapshots", "Faces drawn from the likes' codes to choose from (personalize "
                                     "latent or both).")
     # The encoder's codes alone left a user who liked men 66 % taste, 50 steps 92 % (docs/benchmarks.md).
     latent_refine_steps: int = int_setting(50, "recipe", "Steps refining the likes' codes so that the base redraws "
                                            "them more closely (personalize latent or both; 0: the encoder's codes).",
-                                           minimum=0, cli="run")
+                                           minimum=0, cli="personal")
     encoder_steps: int = int_setting(1000, "budget", "Steps training a base's encoder after pretraining (0: none; "
                                      "personalize latent needs one).", minimum=0, cli="pretrain")
     max_images: int = int_setting(10_000, "ingest", "Liked images read per user at most.")

@@ -1,8 +1,8 @@
 """How one setting is declared: its converter and validator, and the metadata the CLI and docs read.
 
 Each field factory records, beside the default, the setting's `section`, its `help` text and the `cli`
-command group that offers it as an option (`train`: run and pretrain; `run`: run only; `pretrain`: pretrain
-and encoder; None: files and environment only), so a setting is described in exactly one place.
+command group that offers it as an option (`train`: run, watch and pretrain; `run`: run only; `personal`: run
+and watch; `pretrain`: pretrain and encoder; None: files and environment only), so a setting is described in exactly one place.
 """
 
 from __future__ import annotations

@@ -64,7 +64,7 @@ def setting_option(field: attrs.Attribute, default=attrs.NOTHING, help_text: str
 
 
 def settings_options(group: str, defaults: dict | None = None):
-    """Options for every setting whose declaration names this CLI group (`train`, `run` or `pretrain`); `defaults`: the
+    """Options for every setting whose declaration names this CLI group (see fields.setting); `defaults`: the
     command's own defaults where they differ from Config's."""
     defaults = defaults or {}
     return [setting_option(field, defaults.get(field.name, attrs.NOTHING)) for field in FIELDS
@@ -119,6 +119,11 @@ def encoder_options(command):
     return _apply(options, command)
 
 
+def personal_options(command):
+    """How a user's faces come from a base (`personal` settings): for `watch`, which has no other run options."""
+    return _apply(settings_options("personal"), command)
+
+
 def run_options(command):
     """The options of `devface-run` / `devface run`."""
     options = [
@@ -128,5 +133,6 @@ def run_options(command):
         click.option("--source-opt", multiple=True, metavar="KEY=VALUE", help="Option for the source."),
         click.option("--sink-opt", multiple=True, metavar="KEY=VALUE", help="Option for the sink."),
         *settings_options("run"),
+        *settings_options("personal"),
     ]
     return _apply(options, training_options(command))

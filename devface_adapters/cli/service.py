@@ -10,7 +10,7 @@ import attrs
 import click
 
 from devface_adapters.cli.commands import main, resolve
-from devface_adapters.cli.options import SINK_SPEC, SOURCE_SPEC, SPEC, training_options
+from devface_adapters.cli.options import SINK_SPEC, SOURCE_SPEC, SPEC, personal_options, training_options
 from devface_adapters.cli.reporting import echo, configure_logging, reports_errors
 from devface_adapters.registry import parse_options
 from devface_core.native_output import native_output_captured
@@ -54,6 +54,7 @@ def db_init(database, db_opt, with_trigger):
 @click.option("--min-likes", type=int, default=1, show_default=True, help="New likes a job needs at least.")
 @click.option("--scan-seconds", type=float, default=60.0, show_default=True,
               help="Catch-up scan interval (finds likes whose notification was lost).")
+@personal_options
 @training_options
 @reports_errors
 def watch(source, sink, source_opt, sink_opt, queue_kind, quiet_seconds, min_likes, scan_seconds,
@@ -89,7 +90,8 @@ def _print_line(report: RunReport, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(report.to_dict()))
     else:
-        echo(f"{report.user_id}: published {report.published_uri} ({report.images_used} images)")
+        echo(f"{report.user_id}: published {report.published_uri} ({report.images_used} images, "
+             f"{report.personalization})")
 
 
 def _celery_queue(source, sink, config, source_opt, sink_opt):

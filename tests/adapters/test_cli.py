@@ -186,7 +186,7 @@ def test_help_shows_every_settings_default_and_the_spec_syntax():
     from devface_core.config import FIELDS, PRETRAIN_DEFAULTS
 
     pretrain = main.commands["pretrain"]
-    for command, groups in ((run_command, ("train", "run")), (pretrain, ("train", "pretrain"))):
+    for command, groups in ((run_command, ("train", "run", "personal")), (pretrain, ("train", "pretrain"))):
         text = CliRunner().invoke(command, ["--help"]).output
         entries = option_entries(text)
         for field in FIELDS:

@@ -9,14 +9,17 @@ import signal
 import subprocess
 import threading
 
+import attrs
 import pytest
 from click.testing import CliRunner
 from psycopg2 import sql
 
 from devface_adapters.cli import main
+from devface_adapters.memory import MemoryAdapter
 from devface_adapters.postgres import PostgresAdapter
 from devface_adapters.watch import LocalQueue, WatchSettings, Watcher
 from devface_core.imaging import to_data_url
+from devface_core.pipeline import run_pretraining
 from tests.helpers import images, pg
 from tests.helpers.scripts import script
 
@@ -149,10 +152,15 @@ def test_likes_sent_while_the_listen_connection_is_down_are_found_by_the_catch_u
     assert trained == ["dee"]
 
 
-def test_devface_watch_command_trains_and_publishes_once_for_a_burst(database, tmp_path):
+def test_devface_watch_command_draws_from_the_likes_codes_and_publishes_once_for_a_burst(database, tiny_config,
+                                                                                          tmp_path):
+    crowd = MemoryAdapter(space="watch-latent-base")
+    for index in range(4):
+        crowd.add("crowd", images.face_like(index, 16), f"{index}.png")
+    run_pretraining(crowd, ["crowd"], attrs.evolve(tiny_config, epochs=1, encoder_steps=4), tmp_path / "base")
     env = {**os.environ, "DEVFACE_DATABASE_URL": database}
     command = [script("devface"), "watch", "--sink", f"dir:{tmp_path}", "--quiet-seconds", "1", "--json",
-               "--epochs", "1", "--image-size", "16", "--batch-size", "4", "--z-dim", "8"]
+               "--init-from", str(tmp_path / "base"), "--latent-refine-steps", "3", "--batch-size", "4"]
     watch = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         for line in watch.stderr:  # ready once it says it is watching
@@ -161,6 +169,8 @@ def test_devface_watch_command_trains_and_publishes_once_for_a_burst(database, t
         insert_at_once(database, "eve", 5)
         report = json.loads(watch.stdout.readline())  # the local queue prints each run's report
         assert report["user_id"] == "eve" and report["images_used"] == 5
+        # The base has an encoder, so the job is personalize latent's draw: no GAN trained for the user.
+        assert report["personalization"] == "latent" and report["steps"] == 0
         watch.send_signal(signal.SIGTERM)
         summary = json.loads(watch.stdout.readline())
         assert watch.wait(timeout=60) == 0
