@@ -48,7 +48,8 @@ def parse_arguments() -> argparse.Namespace:
     args = parser.parse_args()
     args.faces, args.likes_each, args.reference = 0, LIKES_EACH, REFERENCE_FACES
     if args.quick:
-        args.pretrain_steps, args.finetune_steps, args.scratch_steps, args.encoder_steps = 20, 5, 5, 10
+        # Training from scratch is the fine-tune's code without a base: the quick run leaves it out.
+        args.pretrain_steps, args.finetune_steps, args.encoder_steps = 20, 5, 10
         args.samples, args.image_size = 4, 32
         # Judging is most of a quick run (MTCNN and dlib take about 0.3 s per face): 40 of the 100 faces.
         args.faces, args.likes_each, args.reference = 40, 6, 10
@@ -97,7 +98,7 @@ def main() -> None:
     thumbnails = [("base, untouched", base_samples)]
     thumbnails += [(f"{user} fine-tune", faces) for user, faces in tuned.items()]
     thumbnails += [(f"{user} latent", faces) for user, faces in drawn.items()]
-    if args.scratch_steps or args.quick:
+    if args.scratch_steps:
         scratch, wall, cpu = taste_setup.per_user(setup.likes, args.samples, args.scratch_steps, None)
         print_rows("from scratch", scratch, setup, judges, wall, cpu)
         taste_setup.write_sheets(sheets / "scratch", setup.likes, scratch)

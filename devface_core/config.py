@@ -117,8 +117,8 @@ class Config:
         cli="personal")
     latent_faces: int = int_setting(64, "snapshots", "Faces drawn from the likes' codes to choose from (personalize "
                                     "latent or both).")
-    # The encoder's codes alone left a user who liked men 66 % taste, 50 steps 92 % (docs/benchmarks.md).
-    latent_refine_steps: int = int_setting(50, "recipe", "Steps refining the likes' codes so that the base redraws "
+    # 150 steps brought the faces nearer the likes than 50 did (docs/benchmarks.md, "Taste in seconds").
+    latent_refine_steps: int = int_setting(150, "recipe", "Steps refining the likes' codes so that the base redraws "
                                            "them more closely (personalize latent or both; 0: the encoder's codes).",
                                            minimum=0, cli="personal")
     encoder_steps: int = int_setting(1000, "budget", "Steps training a base's encoder after pretraining (0: none; "
