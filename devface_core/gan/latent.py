@@ -25,6 +25,9 @@ SPREAD = 0.25
 # users (docs/benchmarks.md, "Taste in seconds"): at 0 the user who liked men got 67 % taste accuracy, at 1
 # 86 %, at 2 98 %, but each step up cost clean faces (KID 2.4, 3.4, 4.4): 1 is the middle.
 TASTE_GAIN = 1.0
+# Refining costs a generator pass per like and step, so a user with hundreds of likes is drawn from a seeded
+# choice of this many (mixes of three of them are still thousands of faces).
+LIKES_DRAWN_FROM = 16
 # Adam on the codes while refining them (the usual GAN-inversion rate for unit-variance noise).
 REFINE_RATE, BETA_1, BETA_2, EPSILON = 0.03, 0.9, 0.999, 1e-7
 
@@ -50,11 +53,12 @@ class LatentBase:
         encoder = load_model_weights(build_encoder(config.image_size, config.z_dim), config.init_from, "encoder")
         return cls(load_model_weights(build_sampler(config), config.init_from, "sampler"), encoder)
 
-    def codes(self, likes: np.ndarray, refine_steps: int = 0) -> np.ndarray:
-        """The codes of uint8 likes and of their mirror images (a face and its mirror are alike), refined for
-        `refine_steps` steps so that the sampler redraws the likes more closely."""
-        both = np.concatenate([likes, likes[:, :, ::-1]])
-        return self.refined(encode(self.encoder, both), both, refine_steps)
+    def codes(self, likes: np.ndarray, refine_steps: int = 0, seed: int = 0) -> np.ndarray:
+        """The codes of up to LIKES_DRAWN_FROM uint8 likes (a seeded choice when there are more), refined for
+        `refine_steps` steps so that the sampler redraws them more closely."""
+        if len(likes) > LIKES_DRAWN_FROM:
+            likes = likes[np.sort(np.random.default_rng(seed).choice(len(likes), LIKES_DRAWN_FROM, replace=False))]
+        return self.refined(encode(self.encoder, likes), likes, refine_steps)
 
     def refined(self, codes: np.ndarray, images: np.ndarray, steps: int) -> np.ndarray:
         """Codes moved for `steps` Adam steps so that the sampler draws them closer to uint8 `images`."""
@@ -69,7 +73,7 @@ class LatentBase:
 
     def personal_faces(self, likes: np.ndarray, count: int, seed: int = 0, refine_steps: int = 0) -> np.ndarray:
         """`count` uint8 faces for a user's likes (see personal_codes)."""
-        return self.draw(personal_codes(self.codes(likes, refine_steps), count, seed))
+        return self.draw(personal_codes(self.codes(likes, refine_steps, seed), count, seed))
 
     def _refined(self, codes: tf.Tensor, targets: tf.Tensor, steps: tf.Tensor) -> tf.Tensor:
         # Adam written out on tensors, so that the whole loop is one traced function for any user.
