@@ -70,8 +70,10 @@ def pretrain_to(store, size: int, precision: str, steps: int, folder: Path, quic
     from devface_core.config import load_config
     from devface_core.pipeline import run_pretraining
 
+    # No encoder: this benchmark judges the GAN's own samples (taste.py judges what the encoder adds), and an
+    # encoder trained at every point would be most of a quick run.
     overrides = {"image_size": size, "precision": precision, "max_steps": steps, "resume": True,
-                 "checkpoint_dir": str(folder / "checkpoints"), "checkpoint_every": 250}
+                 "checkpoint_dir": str(folder / "checkpoints"), "checkpoint_every": 250, "encoder_steps": 0}
     if quick:
         overrides.update(batch_size=4, z_dim=8, checkpoint_every=4)
     started = time.perf_counter()
