@@ -22,6 +22,7 @@ from devface_core.imaging import decode_image, to_array
 from devface_core.pipeline import run_pipeline, run_pretraining
 from devface_core.saved_settings import has_encoder
 from tests.helpers.images import face_like
+from tests.helpers.sources import two_users
 
 # A tiny base (16², 8-D noise): trained a few steps, then its encoder.
 BASE = Config(epochs=100_000, max_steps=12, batch_size=4, image_size=16, z_dim=8, sample_every=12,
@@ -31,11 +32,7 @@ BASE = Config(epochs=100_000, max_steps=12, batch_size=4, image_size=16, z_dim=8
 @pytest.fixture(scope="module")
 def crowd():
     """Two users' likes in a memory store of its own."""
-    store = MemoryAdapter(space="latent-test")
-    for user in ("ann", "bob"):
-        for index in range(4):
-            store.add(user, face_like(index + 7 * len(user), 16), f"{index}.png")
-    return store
+    return two_users("latent-test")
 
 
 @pytest.fixture(scope="module")

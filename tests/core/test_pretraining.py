@@ -16,23 +16,19 @@ import pytest
 from click.testing import CliRunner
 
 from devface_adapters.cli import main
-from devface_adapters.memory import MemoryAdapter
 from devface_core.config import PRETRAIN_STEPS, load_config
 from devface_core.gan.checkpoints import has_checkpoint
 from devface_core.gan.trainer import Trainer
 from devface_core.pipeline import run_pretraining
 from tests.helpers.images import face_like
+from tests.helpers.sources import two_users
 from tests.helpers.scripts import script
 
 
 @pytest.fixture
 def crowd():
     """Two users' likes in a memory store of its own."""
-    store = MemoryAdapter(space="pretraining-test")
-    for user in ("ann", "bob"):
-        for index in range(4):
-            store.add(user, face_like(index + 7 * len(user), 16), f"{index}.png")
-    return store
+    return two_users("pretraining-test")
 
 
 @pytest.fixture
