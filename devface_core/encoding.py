@@ -73,7 +73,10 @@ def run_encoder_training(source: ImageSource, user_ids: Iterable[str], config: C
     from devface_core.gan.recipe import plan_training
 
     config = plan_training(config).config  # the base's shape, checked against it
-    users, images, _ = likes_of(source, user_ids, config)
+    try:
+        users, images, _ = likes_of(source, user_ids, config)
+    except NoImagesError as exc:
+        raise NoImagesError(f"encoder: {exc}") from None
     with native_output_captured():
         sampler = load_model_weights(build_sampler(config), config.init_from, "sampler")
         encoder, steps, losses = train_encoder(sampler, images, config, progress, stop)

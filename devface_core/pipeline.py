@@ -161,6 +161,8 @@ def _draw_and_select(training_set, user_id, plan: TrainingPlan, trainer, timings
     faces = base.personal_faces(training_set.images, config.latent_faces, config.seed, config.latent_refine_steps)
     snapshot = Snapshot(step=trainer.steps_done if trainer else 0, images=faces, epoch=trainer.epochs_done if trainer else 0)
     timings["draw"] = time.perf_counter() - started
+    if config.contact_sheets:
+        write_contact_sheet(config.contact_sheets, user_id, [snapshot])
     phases.info("%s: drew %d faces from the likes' codes in %.1f s; selecting (%s)", user_id, len(faces),
                 timings["draw"], config.select)
     started = time.perf_counter()

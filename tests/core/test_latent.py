@@ -89,14 +89,17 @@ def test_refining_codes_finds_the_code_a_face_was_drawn_from(latent_base):
     assert error(refined) < 0.5 * error(start), (error(start), error(refined))
 
 
-def test_personalize_latent_publishes_a_users_face_without_training(latent_base, crowd):
+def test_personalize_latent_publishes_a_users_face_without_training(latent_base, crowd, tmp_path):
     folder, _ = latent_base
     sink = MemoryAdapter(space="latent-test-faces")
-    report = run_pipeline(crowd, sink, "ann", latent_run(folder, personalize="latent", latent_faces=8))
+    sheets = tmp_path / "sheets"
+    report = run_pipeline(crowd, sink, "ann", latent_run(folder, personalize="latent", latent_faces=8,
+                                                         contact_sheets=str(sheets)))
     assert report.personalization == "latent" and report.steps == 0 and "draw" in report.timings_s
     published = to_array(decode_image(sink.space.published("ann").png, "ann"))
     assert published.shape == (492, 500, 3)
     assert report.config["personalize"] == "latent" and "likes' codes" in run_report_line(report)
+    assert [path.name for path in sheets.iterdir()] == ["ann.png"]  # the drawn faces, as a run's snapshots
 
 
 def run_report_line(report) -> str:
