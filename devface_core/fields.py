@@ -2,7 +2,8 @@
 
 Each field factory records, beside the default, the setting's `section`, its `help` text and the `cli`
 command group that offers it as an option (`train`: run, watch and pretrain; `run`: run only; `personal`: run
-and watch; `pretrain`: pretrain and encoder; None: files and environment only), so a setting is described in exactly one place.
+and watch; `pretrain`: pretrain and encoder; None: files and environment only), so a setting is described
+in exactly one place.
 """
 
 from __future__ import annotations

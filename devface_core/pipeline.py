@@ -154,10 +154,9 @@ def _draw_and_select(training_set, user_id, plan: TrainingPlan, trainer, timings
 
     config = plan.config
     started = time.perf_counter()
-    base = LatentBase.load(config)
     if trainer is not None:
         trainer.standing_statistics()
-        base.sampler = trainer.sampler
+    base = LatentBase.load(config, trainer.sampler if trainer else None)
     faces = base.personal_faces(training_set.images, config.latent_faces, config.seed, config.latent_refine_steps)
     snapshot = Snapshot(step=trainer.steps_done if trainer else 0, images=faces, epoch=trainer.epochs_done if trainer else 0)
     timings["draw"] = time.perf_counter() - started

@@ -71,16 +71,20 @@ def settings_options(group: str, defaults: dict | None = None):
             if field.metadata["cli"] == group]
 
 
-def training_options(command, defaults: dict | None = None):
-    """The settings options shared by `run`, `pretrain` and `watch`."""
-    options = [
+def _command_options(settings: list) -> list:
+    """A settings file, the given settings options, and how the command reports (JSON, verbosity)."""
+    return [
         click.option("--config", "config_file", type=click.Path(dir_okay=False), help="TOML or YAML settings."),
-        *settings_options("train", defaults),
+        *settings,
         click.option("--json", "as_json", is_flag=True, help="Print the report as JSON on stdout."),
         click.option("-v", "--verbose", count=True, help="More logging (-vv for debug)."),
         click.option("-q", "--quiet", is_flag=True, help="No phase or progress lines (errors and the report still show)."),
     ]
-    return _apply(options, command)
+
+
+def training_options(command, defaults: dict | None = None):
+    """The settings options shared by `run`, `pretrain` and `watch`."""
+    return _apply(_command_options(settings_options("train", defaults)), command)
 
 
 # The run's checkpoint and contact-sheet settings, worded for a base (its checkpoints fill the folder itself).
@@ -107,16 +111,8 @@ def pretrain_options(command):
 def encoder_options(command):
     """`devface encoder`'s options: the encoder's steps, batch size and seed, a settings file, and the output."""
     fields = {field.name: field for field in FIELDS}
-    options = [
-        click.option("--config", "config_file", type=click.Path(dir_okay=False), help="TOML or YAML settings."),
-        *settings_options("pretrain"),
-        setting_option(fields["batch_size"]),
-        setting_option(fields["seed"]),
-        click.option("--json", "as_json", is_flag=True, help="Print the report as JSON on stdout."),
-        click.option("-v", "--verbose", count=True, help="More logging (-vv for debug)."),
-        click.option("-q", "--quiet", is_flag=True, help="No phase or progress lines (errors and the report still show)."),
-    ]
-    return _apply(options, command)
+    settings = [*settings_options("pretrain"), setting_option(fields["batch_size"]), setting_option(fields["seed"])]
+    return _apply(_command_options(settings), command)
 
 
 def personal_options(command):

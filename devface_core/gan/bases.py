@@ -34,9 +34,7 @@ def save_base(models: GanModels, config: Config, folder: str | Path, encoder: ke
     folder.mkdir(parents=True, exist_ok=True)
     by_file = {"generator": models.generator, "discriminator": models.discriminator, "sampler": models.sampler}
     for name, model in {**by_file, **({"encoder": encoder} if encoder else {})}.items():
-        temporary = folder / f".{name}.{os.getpid()}.weights.h5"
-        model.save_weights(temporary)
-        os.replace(temporary, folder / f"{name}.weights.h5")
+        _save_weights(model, folder, name)
     if encoder is None:
         # An encoder left from an earlier base in this folder would map faces into the wrong noise space.
         (folder / ENCODER_FILE).unlink(missing_ok=True)
@@ -64,11 +62,8 @@ def save_compact_base(models: GanModels, config: Config, folder: str | Path, enc
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     parts = (("sampler", models.sampler), ("discriminator", models.discriminator), ("encoder", encoder))
-    arrays = {f"{name}_{index:03d}": weight.astype(np.float16)
-              for name, model in parts if model is not None for index, weight in enumerate(model.get_weights())}
-    buffer = io.BytesIO()
-    np.savez_compressed(buffer, **arrays)
-    write_atomically(folder / COMPACT_FILE, buffer.getvalue())
+    _write_compact(folder, {key: array for name, model in parts if model is not None
+                            for key, array in _float16_arrays(name, model).items()})
     settings = {name: config.to_dict()[name] for name in BASE_SETTINGS}
     write_atomically(folder / SETTINGS_FILE, json.dumps(settings, sort_keys=True).encode())
     return folder
@@ -102,13 +97,26 @@ def save_encoder(folder: str | Path, encoder: keras.Model) -> None:
     """Add an encoder to a saved base (into its compact file when it is a shipped-style base)."""
     folder = Path(folder)
     if not (folder / COMPACT_FILE).exists():
-        temporary = folder / f".encoder.{os.getpid()}.weights.h5"
-        encoder.save_weights(temporary)
-        os.replace(temporary, folder / ENCODER_FILE)
+        _save_weights(encoder, folder, "encoder")
         return
     with np.load(folder / COMPACT_FILE) as saved:
         arrays = {key: saved[key] for key in saved.files if not key.startswith("encoder_")}
-    arrays.update({f"encoder_{index:03d}": weight.astype(np.float16) for index, weight in enumerate(encoder.get_weights())})
+    _write_compact(folder, {**arrays, **_float16_arrays("encoder", encoder)})
+
+
+def _save_weights(model: keras.Model, folder: Path, name: str) -> None:
+    """`<name>.weights.h5`, written beside its final name and renamed into place."""
+    temporary = folder / f".{name}.{os.getpid()}.weights.h5"
+    model.save_weights(temporary)
+    os.replace(temporary, folder / f"{name}.weights.h5")
+
+
+def _float16_arrays(name: str, model: keras.Model) -> dict[str, np.ndarray]:
+    """A model's weights as float16 arrays keyed `<name>_NNN`, in the model's order."""
+    return {f"{name}_{index:03d}": weight.astype(np.float16) for index, weight in enumerate(model.get_weights())}
+
+
+def _write_compact(folder: Path, arrays: dict[str, np.ndarray]) -> None:
     buffer = io.BytesIO()
     np.savez_compressed(buffer, **arrays)
     write_atomically(folder / COMPACT_FILE, buffer.getvalue())

@@ -14,7 +14,6 @@ import tensorflow as tf
 from keras import layers
 
 from devface_core.gan.augment import random_flip
-from devface_core.types import StopFlag
 
 # Scales at which a redrawn like is compared with the like (full side, then halves): the coarse ones
 # carry a face's layout and colours, which a blurry redraw can still match.
@@ -22,7 +21,7 @@ PYRAMID_LEVELS = 4
 # The codes of the sampler's own faces weigh as much as the likes' redraws: with the redraws alone, codes
 # wandered far outside the noise the sampler was trained on, and faces drawn from them came out smeared.
 LATENT_WEIGHT = 1.0
-STEPS_PER_CHUNK = 25
+STEPS_PER_CHUNK = 25  # between looks at a stop request and progress ticks (encoding.train_encoder)
 
 
 def build_encoder(image_size: int, z_dim: int, seed: int = 0) -> keras.Model:
@@ -65,13 +64,11 @@ class EncoderTraining:
         self._optimizer.build(encoder.trainable_variables)
         self._compiled = tf.function(self._step)
 
-    def run(self, steps: int, stop: StopFlag | None = None) -> dict[str, float]:
-        """Train up to `steps` steps (fewer when `stop` is set between chunks); the last step's losses."""
-        losses, done = {}, 0
-        while done < steps and not (stop and stop.is_set()):
-            for _ in range(min(STEPS_PER_CHUNK, steps - done)):
-                losses = self._compiled()
-            done += min(STEPS_PER_CHUNK, steps - done)
+    def run(self, steps: int) -> dict[str, float]:
+        """Train `steps` steps; the last step's losses."""
+        losses = {}
+        for _ in range(steps):
+            losses = self._compiled()
         return {name: float(value) for name, value in losses.items()}
 
     def _step(self) -> dict[str, tf.Tensor]:

@@ -40,18 +40,19 @@ class LatentBase:
         codes = tf.TensorSpec([None, int(sampler.inputs[0].shape[-1])], tf.float32)
         side = int(sampler.outputs[0].shape[1])
         images = tf.TensorSpec([None, side, side, 3], tf.float32)
-        # One trace for every user (any number of likes, any number of steps): a worker pays it once.
+        # One trace per loaded base, whatever the number of likes and steps.
         self._refine = tf.function(self._refined, input_signature=[codes, images, tf.TensorSpec([], tf.int32)])
 
     @classmethod
-    def load(cls, config: Config) -> "LatentBase":
-        """The sampler and encoder of the base `config.init_from`, built at its shape (ConfigError without one)."""
+    def load(cls, config: Config, sampler=None) -> "LatentBase":
+        """The encoder of the base `config.init_from` (ConfigError without one), built at its shape, with its
+        sampler, or with `sampler` when given (a fine-tune of it, for personalize both)."""
         from devface_core.gan.bases import load_model_weights
         from devface_core.gan.encoder import build_encoder
 
         check_latent_base(config.init_from)
         encoder = load_model_weights(build_encoder(config.image_size, config.z_dim), config.init_from, "encoder")
-        return cls(load_model_weights(build_sampler(config), config.init_from, "sampler"), encoder)
+        return cls(sampler or load_model_weights(build_sampler(config), config.init_from, "sampler"), encoder)
 
     def codes(self, likes: np.ndarray, refine_steps: int = 0, seed: int = 0) -> np.ndarray:
         """The codes of up to LIKES_DRAWN_FROM uint8 likes (a seeded choice when there are more), refined for

@@ -134,6 +134,7 @@ def test_personalize_both_fine_tunes_then_draws_at_the_likes_codes(latent_base, 
     report = run_pipeline(crowd, sink, "bob", latent_run(folder, personalize="both", finetune_steps=3, sample_every=3,
                                                           latent_faces=4))
     assert report.personalization == "both" and report.steps == 3 and report.snapshot_step == 3
+    assert "draw" in report.timings_s  # the published face was drawn at the codes, not a snapshot
     assert sink.space.published("bob") is not None
 
 
@@ -176,3 +177,11 @@ def test_devface_encoder_adds_an_encoder_to_a_compact_base(tiny_config, tmp_path
     liked = np.stack([to_array(decode_image(face_like(index, 16), "like")) for index in range(2)])
     assert base.personal_faces(liked, 3).shape == (3, 16, 16, 3)
     assert plan_training(latent_run(tmp_path / "base")).config.personalize == "latent"
+
+
+def test_a_base_saved_again_without_an_encoder_drops_the_old_one(tiny_config, tmp_path):
+    trainer = Trainer(tiny_config)
+    trainer.save_base(tmp_path / "base", build_encoder(16, 8))
+    assert has_encoder(tmp_path / "base")
+    trainer.save_base(tmp_path / "base")  # its noise space is not the old encoder's
+    assert not has_encoder(tmp_path / "base")
