@@ -20,11 +20,17 @@ from tests.helpers.js import js_face_png
 from tests.helpers.scripts import script
 
 # Each trial is a process starting TensorFlow (7–10 s on 2 cores): 14 trials took 152 s of a CI run. Six
-# still kill each sink twice; alone on 2 cores, 14 of 14 kills landed in training (more do under load).
+# still kill each sink twice.
 TRIALS = 6
 CHECKPOINT_EVERY = 8  # steps
 # Short enough that the later trials resume a finished run and are killed while publishing it.
 STEPS = 120
+# The first trials are killed within 50 ms of reporting a step chosen at random in their own band of
+# training (never within two checkpoints of the end), so that a kill lands in training on any host, fast or
+# loaded; the rest within 1 s of training's last step (its checkpoint, samples and publish), or of resuming a
+# run whose training was complete.
+TRAINING_KILLS = 4
+KILL_BAND = (STEPS - 2 * CHECKPOINT_EVERY) // TRAINING_KILLS
 TRAINING = ["--max-steps", str(STEPS), "--image-size", "16", "--batch-size", "4", "--z-dim", "8", "--sample-every", "100",
             "--checkpoint-every", str(CHECKPOINT_EVERY), "--resume", "-vv"]
 STEP_LINE = re.compile(r"step (\d+)/\d+ trained")
@@ -32,11 +38,13 @@ RESUME_LINE = re.compile(r"resuming from the checkpoint of step (\d+)")
 
 
 class Child:
-    """One devface-run process whose stderr is read as it runs; `started` is set once it trains (or, when
-    training was already complete, once it resumes, so the kill lands in the publish)."""
+    """One devface-run process whose stderr is read as it runs; `started` is set once it reports step
+    `kill_at` (or a later one), or, when training was already complete, once it resumes, so that a kill
+    can land in the publish."""
 
-    def __init__(self, command: list[str]):
+    def __init__(self, command: list[str], kill_at: int = 1):
         self.lines: list[str] = []
+        self.kill_at = kill_at
         self.started = threading.Event()
         self.finished_training = False  # resumed a run whose training was complete: only publishing is left
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -46,11 +54,11 @@ class Child:
     def _read(self) -> None:
         for line in self.process.stderr:
             self.lines.append(line)
-            resumed = RESUME_LINE.search(line)
-            if STEP_LINE.search(line) or resumed and int(resumed[1]) == STEPS:
+            step, resumed = STEP_LINE.search(line), RESUME_LINE.search(line)
+            if step and int(step[1]) >= self.kill_at or resumed and int(resumed[1]) == STEPS:
                 self.finished_training = bool(resumed)
                 self.started.set()
-        self.started.set()  # the process ended (finished or killed) before training: stop waiting
+        self.started.set()  # the process ended (finished or killed) before its step: stop waiting
 
     def finish(self) -> int:
         code = self.process.wait(timeout=600)
@@ -117,10 +125,12 @@ def test_sigkill_at_random_points_loses_nothing(tmp_path, likes, sinks):
     saved_before, killed_while_training, killed_after_training = 0, 0, 0
     for trial in range(TRIALS):
         sink, read_published = sinks[trial % len(sinks)]
-        child = Child(run_command(likes, checkpoints, sink))
+        band = trial * KILL_BAND
+        kill_at = rng.randint(band + 1, band + KILL_BAND) if trial < TRAINING_KILLS else STEPS
+        child = Child(run_command(likes, checkpoints, sink), kill_at)
         assert child.started.wait(timeout=120)
-        try:
-            child.process.wait(timeout=rng.uniform(0.0, 0.3 if child.finished_training else 2.0))
+        try:  # a random moment of the next chunk of steps, its checkpoint, or the publish
+            child.process.wait(timeout=rng.uniform(0.0, 1.0 if kill_at == STEPS else 0.05))
         except subprocess.TimeoutExpired:
             child.process.send_signal(signal.SIGKILL)
         code = child.finish()
@@ -144,6 +154,6 @@ def test_sigkill_at_random_points_loses_nothing(tmp_path, likes, sinks):
     for sink, read_published in sinks:
         assert Child(run_command(likes, checkpoints, sink)).finish() == 0
         assert read_published() == expected_png, f"{sink[1]}: the resumed run must publish what an uninterrupted one did"
-    assert killed_while_training >= 4, "too few kills landed during training to prove anything"
+    assert killed_while_training >= TRAINING_KILLS, "too few kills landed during training to prove anything"
     assert not [p.name for p in (tmp_path / "out").iterdir() if not p.name.startswith(".")
                 if p.name not in ("crash.png", "crash.json")]
