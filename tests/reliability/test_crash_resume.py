@@ -113,6 +113,20 @@ def run_command(likes: Path, checkpoints: Path, sink: list[str]) -> list[str]:
             "--checkpoint-dir", str(checkpoints), *TRAINING]
 
 
+def killed_trial(command: list[str], trial: int, rng: random.Random) -> Child:
+    """Run `command` and SIGKILL it at a random moment: of its band of training for the first trials, else
+    within 1 s of training's last step (its checkpoint, samples and publish) or of resuming a finished run."""
+    band = trial * KILL_BAND
+    kill_at = rng.randint(band + 1, band + KILL_BAND) if trial < TRAINING_KILLS else STEPS
+    child = Child(command, kill_at)
+    assert child.started.wait(timeout=120)
+    try:
+        child.process.wait(timeout=rng.uniform(0.0, 1.0 if kill_at == STEPS else 0.05))
+    except subprocess.TimeoutExpired:
+        child.process.send_signal(signal.SIGKILL)
+    return child
+
+
 @pytest.mark.long
 @pytest.mark.timeout(900)  # 25 processes, each starting TensorFlow: minutes on a slow 2-core machine
 def test_sigkill_at_random_points_loses_nothing(tmp_path, likes, sinks):
@@ -125,14 +139,7 @@ def test_sigkill_at_random_points_loses_nothing(tmp_path, likes, sinks):
     saved_before, killed_while_training, killed_after_training = 0, 0, 0
     for trial in range(TRIALS):
         sink, read_published = sinks[trial % len(sinks)]
-        band = trial * KILL_BAND
-        kill_at = rng.randint(band + 1, band + KILL_BAND) if trial < TRAINING_KILLS else STEPS
-        child = Child(run_command(likes, checkpoints, sink), kill_at)
-        assert child.started.wait(timeout=120)
-        try:  # a random moment of the next chunk of steps, its checkpoint, or the publish
-            child.process.wait(timeout=rng.uniform(0.0, 1.0 if kill_at == STEPS else 0.05))
-        except subprocess.TimeoutExpired:
-            child.process.send_signal(signal.SIGKILL)
+        child = killed_trial(run_command(likes, checkpoints, sink), trial, rng)
         code = child.finish()
         saved = latest_checkpoint_step(user_checkpoints)
         trained = child.last(STEP_LINE)
