@@ -23,9 +23,8 @@ from devface_core.fields import (at_least, choice_setting, float_setting, fracti
                                  to_size)
 from devface_core.saved_settings import read_saved_settings
 
-# max_steps of `devface pretrain` unless a setting names it: the bases measured clean in benchmarks/quality.py
-# had 2 334-4 425 steps; a 1 500-step base (the run default) drew wavy stripes and warped mouths, and the
-# anchored fine-tune keeps its base's look.
+# `devface pretrain`'s max_steps: the bases measured clean in benchmarks/quality.py had 2 334-4 425 steps; a
+# 1 500-step base (the run default) drew wavy stripes and warped mouths, which an anchored fine-tune keeps.
 PRETRAIN_STEPS = 3000
 # `devface pretrain`'s own defaults. Bases in bfloat16 judged as well as in float32 at 1.45× the steps/s on
 # a bf16 CPU (benchmarks/bases.py; docs/benchmarks.md "Bases"); fine-tunes were not measured, so runs stay float32.
@@ -117,10 +116,11 @@ class Config:
         cli="personal")
     latent_faces: int = int_setting(64, "snapshots", "Faces drawn from the likes' codes to choose from (personalize "
                                     "latent or both).")
-    # 150 steps brought the faces nearer the likes than 50 did (docs/benchmarks.md, "Taste in seconds").
-    latent_refine_steps: int = int_setting(150, "recipe", "Steps refining the likes' codes so that the base redraws "
-                                           "them more closely (personalize latent or both; 0: the encoder's codes).",
-                                           minimum=0, cli="personal")
+    # Tuned to the codes, refining them first changed the judges little (docs/benchmarks.md, "Taste in seconds").
+    latent_refine_steps: int = int_setting(0, "recipe", "Steps refining the likes' codes before tuning (personalize "
+                                           "latent or both; 0: the encoder's codes).", minimum=0, cli="personal")
+    latent_pivot_steps: int = int_setting(60, "recipe", "Steps tuning the base's sampler to redraw the likes from "
+                                          "their codes (personalize latent or both).", minimum=0, cli="personal")
     encoder_steps: int = int_setting(1000, "budget", "Steps training a base's encoder after pretraining (0: none; "
                                      "personalize latent needs one).", minimum=0, cli="pretrain")
     max_images: int = int_setting(10_000, "ingest", "Liked images read per user at most.")

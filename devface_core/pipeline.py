@@ -157,7 +157,8 @@ def _draw_and_select(training_set, user_id, plan: TrainingPlan, trainer, timings
     if trainer is not None:
         trainer.standing_statistics()
     base = LatentBase.load(config, trainer.sampler if trainer else None)
-    faces = base.personal_faces(training_set.images, config.latent_faces, config.seed, config.latent_refine_steps)
+    faces = base.personal_faces(training_set.images, config.latent_faces, config.seed, config.latent_refine_steps,
+                                config.latent_pivot_steps)
     snapshot = Snapshot(step=trainer.steps_done if trainer else 0, images=faces, epoch=trainer.epochs_done if trainer else 0)
     timings["draw"] = time.perf_counter() - started
     if config.contact_sheets:

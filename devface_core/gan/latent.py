@@ -1,14 +1,16 @@
-"""A user's faces without training a GAN: their likes' codes (the base's encoder, then a few refining steps),
-mixed, pushed further along what the likes share, and drawn by the base.
+"""A user's faces without training a GAN: their likes' codes (the base's encoder, optionally refined), the
+base's sampler tuned for a few steps to redraw the likes from those codes, and mixes of the codes drawn by it.
 
-Each face mixes the codes of a few likes chosen at random, with random weights, keeps the length of the
-codes it mixes (an average of codes is shorter, and a short code draws a bland, average face), moves a
-little at random, and then moves on along the likes' mean code: the encoder pulls every face towards the
-base's average face, and the likes' mean is where this user's faces differ from it.
+The tuning is "pivotal": the codes stay where the encoder put them and the sampler's weights move instead,
+so that a face drawn near a like's code shows that like's hair, glasses and face shape, which a base's plain
+noise vector alone could not reach. Each face then mixes the codes of two likes chosen at random, with random
+weights, keeps their length (an average of codes is shorter, and a short code draws a bland, average face),
+and moves a little at random.
 """
 
 from __future__ import annotations
 
+import keras
 import numpy as np
 import tensorflow as tf
 
@@ -17,19 +19,20 @@ from devface_core.gan.encoder import encode, pyramid_l1
 from devface_core.gan.recipe import check_latent_base
 from devface_core.gan.sampling import to_pixels
 
-# Likes mixed into one face: from two or three, a face took features of each and matched none.
-LIKES_PER_FACE = 3
+# The figures below are the taste benchmark's two users on a base pretrained without their likes
+# (docs/benchmarks.md, "Taste in seconds"). Likes mixed into one face: with three, faces sat further from
+# the likes' mean descriptor (0.23 / 0.33 against 0.21 / 0.30 with two) and KID was higher.
+LIKES_PER_FACE = 2
 # A random step of this length relative to the codes' own length, so faces from the same likes differ.
-SPREAD = 0.25
-# How far past the mix each face moves along the likes' mean code. Measured with the taste benchmark's two
-# users (docs/benchmarks.md, "Taste in seconds"): at 0 the user who liked men got 67 % taste accuracy, at 1
-# 86 %, at 2 98 %, but each step up cost clean faces (KID 2.4, 3.4, 4.4): 1 is the middle.
-TASTE_GAIN = 1.0
-# Refining costs a generator pass per like and step, so a user with hundreds of likes is drawn from a seeded
-# choice of this many (mixes of three of them are still thousands of faces).
+SPREAD = 0.4
+# Refining and tuning cost a generator pass per like and step, so a user with hundreds of likes is drawn from
+# a seeded choice of this many (mixes of two of them are still over a hundred faces).
 LIKES_DRAWN_FROM = 16
 # Adam on the codes while refining them (the usual GAN-inversion rate for unit-variance noise).
 REFINE_RATE, BETA_1, BETA_2, EPSILON = 0.03, 0.9, 0.999, 1e-7
+# Adam on the sampler's weights while tuning it to the likes' codes. Holding a few other noise vectors'
+# faces in place as well changed no judge's figure, so nothing else holds the base.
+PIVOT_RATE = 3e-4
 
 
 class LatentBase:
@@ -52,13 +55,16 @@ class LatentBase:
 
         check_latent_base(config.init_from)
         encoder = load_model_weights(build_encoder(config.image_size, config.z_dim), config.init_from, "encoder")
-        return cls(sampler or load_model_weights(build_sampler(config), config.init_from, "sampler"), encoder)
+        own = build_sampler(config)
+        if sampler is None:
+            return cls(load_model_weights(own, config.init_from, "sampler"), encoder)
+        own.set_weights(sampler.get_weights())  # a copy: tuning it leaves the fine-tune's own sampler as it was
+        return cls(own, encoder)
 
     def codes(self, likes: np.ndarray, refine_steps: int = 0, seed: int = 0) -> np.ndarray:
-        """The codes of up to LIKES_DRAWN_FROM uint8 likes (a seeded choice when there are more), refined for
-        `refine_steps` steps so that the sampler redraws them more closely."""
-        if len(likes) > LIKES_DRAWN_FROM:
-            likes = likes[np.sort(np.random.default_rng(seed).choice(len(likes), LIKES_DRAWN_FROM, replace=False))]
+        """The codes of up to LIKES_DRAWN_FROM uint8 likes (likes_drawn_from), refined for `refine_steps`
+        steps so that the sampler redraws them more closely."""
+        likes = likes_drawn_from(likes, seed)
         return self.refined(encode(self.encoder, likes), likes, refine_steps)
 
     def refined(self, codes: np.ndarray, images: np.ndarray, steps: int) -> np.ndarray:
@@ -68,13 +74,37 @@ class LatentBase:
         targets = tf.cast(images, tf.float32) / 127.5 - 1.0
         return self._refine(np.asarray(codes, np.float32), targets, tf.constant(steps, tf.int32)).numpy()
 
+    def tune(self, codes: np.ndarray, likes: np.ndarray, steps: int) -> None:
+        """Move this base's sampler (its own copy) for `steps` Adam steps so that it redraws uint8 `likes` from
+        `codes` (pivotal tuning)."""
+        if not steps:
+            return
+        targets = tf.cast(likes, tf.float32) / 127.5 - 1.0
+        weights = self.sampler.trainable_variables
+        optimizer = keras.optimizers.Adam(PIVOT_RATE)
+        optimizer.build(weights)
+
+        @tf.function
+        def step(codes):
+            with tf.GradientTape() as tape:
+                loss = pyramid_l1(tf.cast(self.sampler(codes, training=False), tf.float32), targets)
+            optimizer.apply_gradients(zip(tape.gradient(loss, weights), weights))
+
+        codes = tf.constant(codes, tf.float32)
+        for _ in range(steps):
+            step(codes)
+
     def draw(self, codes: np.ndarray) -> np.ndarray:
         """uint8 faces for codes."""
         return to_pixels(self.sampler(np.asarray(codes, np.float32), training=False))
 
-    def personal_faces(self, likes: np.ndarray, count: int, seed: int = 0, refine_steps: int = 0) -> np.ndarray:
-        """`count` uint8 faces for a user's likes (see personal_codes)."""
-        return self.draw(personal_codes(self.codes(likes, refine_steps, seed), count, seed))
+    def personal_faces(self, likes: np.ndarray, count: int, seed: int = 0, refine_steps: int = 0,
+                       pivot_steps: int = 0) -> np.ndarray:
+        """`count` uint8 faces for a user's likes: their codes (codes), the sampler tuned to redraw them from
+        those codes for `pivot_steps` (tune), then mixes of the codes (mixed_codes)."""
+        codes = self.codes(likes, refine_steps, seed)
+        self.tune(codes, likes_drawn_from(likes, seed), pivot_steps)
+        return self.draw(mixed_codes(codes, count, seed))
 
     def _refined(self, codes: tf.Tensor, targets: tf.Tensor, steps: tf.Tensor) -> tf.Tensor:
         # Adam written out on tensors, so that the whole loop is one traced function for any user.
@@ -92,9 +122,11 @@ class LatentBase:
         return codes
 
 
-def personal_codes(codes: np.ndarray, count: int, seed: int = 0) -> np.ndarray:
-    """`count` codes for a user: mixes of their likes' codes (mixed_codes), moved on along the likes' mean."""
-    return mixed_codes(codes, count, seed) + TASTE_GAIN * codes.mean(axis=0)
+def likes_drawn_from(likes: np.ndarray, seed: int = 0) -> np.ndarray:
+    """The likes a user's faces come from: all of them, or a seeded choice of LIKES_DRAWN_FROM."""
+    if len(likes) <= LIKES_DRAWN_FROM:
+        return likes
+    return likes[np.sort(np.random.default_rng(seed).choice(len(likes), LIKES_DRAWN_FROM, replace=False))]
 
 
 def mixed_codes(codes: np.ndarray, count: int, seed: int = 0) -> np.ndarray:

@@ -62,11 +62,8 @@ def test_a_users_codes_stay_with_the_likes_they_mix_and_mixes_keep_their_length(
     rng = np.random.default_rng(0)
     direction = np.eye(8)[0] * 3.0
     ann, bob = (rng.normal(size=(6, 8)) * 0.3 + sign * direction for sign in (1, -1))
-    personal = latent.personal_codes(ann, 200, seed=1)
-    assert np.all(np.linalg.norm(personal - ann.mean(0), axis=1) < np.linalg.norm(personal - bob.mean(0), axis=1))
-    # Moved on along the likes' mean: further from the base's average face (code 0) than the likes are.
-    assert np.linalg.norm(personal.mean(0)) > 1.5 * np.linalg.norm(ann.mean(0))
     mixed = latent.mixed_codes(ann, 200, seed=1)
+    assert np.all(np.linalg.norm(mixed - ann.mean(0), axis=1) < np.linalg.norm(mixed - bob.mean(0), axis=1))
     lengths = np.linalg.norm(ann, axis=1)
     assert np.all(np.linalg.norm(mixed, axis=1) <= lengths.max() * (1 + latent.SPREAD) + 1e-5)
     assert np.all(np.linalg.norm(mixed, axis=1) >= lengths.min() * (1 - latent.SPREAD) - 1e-5)
@@ -87,6 +84,31 @@ def test_refining_codes_finds_the_code_a_face_was_drawn_from(latent_base):
 
     refined = base.refined(start, faces, 40)
     assert error(refined) < 0.5 * error(start), (error(start), error(refined))
+
+
+def test_tuning_the_sampler_to_the_likes_codes_redraws_the_likes_closer(latent_base, crowd):
+    folder, _ = latent_base
+    base = latent.LatentBase.load(latent_run(folder))
+    liked = np.stack([to_array(decode_image(image.data, image.key)) for image in crowd.iter_images("ann")])
+    codes = base.codes(liked)
+
+    def error():
+        return np.abs(base.draw(codes).astype(int) - liked).mean()
+
+    before = error()
+    base.tune(codes, liked, 100)
+    assert error() < 0.8 * before, (before, error())
+
+
+def test_personalize_both_tunes_a_copy_and_leaves_the_fine_tuned_sampler_as_it_was(latent_base, crowd):
+    folder, _ = latent_base
+    sampler = latent.LatentBase.load(latent_run(folder)).sampler
+    weights = [w.copy() for w in sampler.get_weights()]
+    liked = np.stack([to_array(decode_image(image.data, image.key)) for image in crowd.iter_images("bob")])
+    copy = latent.LatentBase.load(latent_run(folder), sampler)
+    copy.personal_faces(liked, 4, pivot_steps=5)
+    assert all(np.array_equal(w, v) for w, v in zip(weights, sampler.get_weights()))
+    assert not all(np.array_equal(w, v) for w, v in zip(weights, copy.sampler.get_weights()))
 
 
 def test_personalize_latent_publishes_a_users_face_without_training(latent_base, crowd, tmp_path):
@@ -122,7 +144,7 @@ def test_a_near_copy_of_a_like_drawn_from_the_codes_is_never_published(latent_ba
     # Without the near-copy rule, the planted like is the most realistic face by far.
     reference = quality.liked_distribution(liked)
     assert int(np.argmin(quality.sample_scores(planted, reference))) == 0
-    monkeypatch.setattr(latent.LatentBase, "personal_faces", lambda self, likes, count, seed=0, steps=0: planted)
+    monkeypatch.setattr(latent.LatentBase, "personal_faces", lambda self, *args: planted)
     sink = MemoryAdapter(space="latent-test-copy")
     report = run_pipeline(crowd, sink, "ann", latent_run(folder, personalize="latent"))
     assert report.sample_index != 0 and "near-copy limit" in report.selection_reason
