@@ -3,7 +3,7 @@
 It is trained after the base, against the frozen sampler, on two losses: noise vectors it must recover
 from the sampler's own faces (which keeps its codes where the sampler was trained), and the crowd's real
 likes, which the sampler must redraw from their codes at several scales (which makes the codes carry what
-a real face shows: hair, glasses, the shape of a face). See personalize.py for how a user's codes are used.
+a real face shows: hair, glasses, the shape of a face). See latent.py for how a user's codes are used.
 """
 
 from __future__ import annotations
