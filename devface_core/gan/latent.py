@@ -102,8 +102,9 @@ class LatentBase:
                        pivot_steps: int = 0) -> np.ndarray:
         """`count` uint8 faces for a user's likes: their codes (codes), the sampler tuned to redraw them from
         those codes for `pivot_steps` (tune), then mixes of the codes (mixed_codes)."""
+        likes = likes_drawn_from(likes, seed)  # chosen once: the codes and the tuning share them
         codes = self.codes(likes, refine_steps, seed)
-        self.tune(codes, likes_drawn_from(likes, seed), pivot_steps)
+        self.tune(codes, likes, pivot_steps)
         return self.draw(mixed_codes(codes, count, seed))
 
     def _refined(self, codes: tf.Tensor, targets: tf.Tensor, steps: tf.Tensor) -> tf.Tensor:

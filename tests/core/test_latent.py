@@ -124,6 +124,17 @@ def test_personalize_latent_publishes_a_users_face_without_training(latent_base,
     assert [path.name for path in sheets.iterdir()] == ["ann.png"]  # the drawn faces, as a run's snapshots
 
 
+def test_a_latent_run_tunes_for_its_pivot_steps(latent_base, crowd):
+    folder, _ = latent_base
+    published = {}
+    for steps in (0, 20):
+        sink = MemoryAdapter(space=f"latent-test-pivot-{steps}")
+        run_pipeline(crowd, sink, "ann", latent_run(folder, personalize="latent", latent_faces=4,
+                                                    latent_pivot_steps=steps))
+        published[steps] = sink.space.published("ann").png
+    assert published[0] != published[20]  # the setting reaches the draw
+
+
 def run_report_line(report) -> str:
     from devface_adapters.cli.reporting import print_report
 
