@@ -60,7 +60,7 @@ class StandingStatistics:
 
     def __init__(self, average: keras.Model, noise: tf.Tensor):
         self._average, self._noise = average, noise
-        self._compiled = tf.function(self._pass)
+        self._compiled = tf.function(self._pass, autograph=False)
 
     def _pass(self) -> None:
         self._average(self._noise, training=True)

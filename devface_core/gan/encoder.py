@@ -62,7 +62,7 @@ class EncoderTraining:
         self._rng = tf.random.Generator.from_seed(seed + 7)
         self._optimizer = keras.optimizers.Adam(learning_rate)
         self._optimizer.build(encoder.trainable_variables)
-        self._compiled = tf.function(self._step)
+        self._compiled = tf.function(self._step, autograph=False)
 
     def run(self, steps: int) -> dict[str, float]:
         """Train `steps` steps; the last step's losses."""

@@ -84,7 +84,7 @@ class LatentBase:
         optimizer = keras.optimizers.Adam(PIVOT_RATE)
         optimizer.build(weights)
 
-        @tf.function
+        @tf.function(autograph=False)
         def step(codes):
             with tf.GradientTape() as tape:
                 loss = pyramid_l1(tf.cast(self.sampler(codes, training=False), tf.float32), targets)

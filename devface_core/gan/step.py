@@ -92,7 +92,7 @@ class TrainingStep:
         self._d_loss, self._g_loss = LOSSES[plan.config.architecture]
         # Any number of images at this side: one trace serves every user's likes (engines.py lends it on).
         resident = tf.TensorSpec([None, side, side, 3], tf.uint8)
-        self._compiled = tf.function(self._step, input_signature=[resident])
+        self._compiled = tf.function(self._step, input_signature=[resident], autograph=False)
 
     def __call__(self, real_images: tf.Tensor) -> dict[str, tf.Tensor]:
         """One step; its losses, D's mean sign on the reals and the augmentation probability, as tensors."""
