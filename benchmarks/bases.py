@@ -33,12 +33,12 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--image-size", type=int, default=64)
     parser.add_argument("--samples", type=int, default=64, help="samples judged per base")
     parser.add_argument("--sheets", type=Path, help="folder for each base's samples as a PNG (default: temporary)")
-    parser.add_argument("--quick", action="store_true", help="tiny bases at 32²: proves the benchmark runs")
+    parser.add_argument("--quick", action="store_true", help="tiny bases at 16²: proves the benchmark runs")
     args = parser.parse_args()
     args.points = [int(point) for point in args.points.split(",")]
     args.faces = 0
     if args.quick:
-        args.points, args.image_size, args.samples, args.faces = [4, 8], 32, 4, 24
+        args.points, args.image_size, args.samples, args.faces = [4, 8], 16, 4, 24
     return args
 
 

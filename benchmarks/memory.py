@@ -57,11 +57,11 @@ def main() -> None:
     parser.add_argument("--images", default="100,1000,10000", help="comma-separated image counts")
     parser.add_argument("--repeats", type=int, default=3, help="runs per size; the lowest growth counts")
     parser.add_argument("--image-size", type=int, default=128, help="training side (the front end posts 128²)")
-    parser.add_argument("--quick", action="store_true", help="20 and 200 images at 32², to prove the benchmark runs")
+    parser.add_argument("--quick", action="store_true", help="20 and 200 images at 16², to prove the benchmark runs")
     parser.add_argument("--child", action="store_true")
     parser.add_argument("--schema")
     args = parser.parse_args()
-    size = 32 if args.quick else args.image_size
+    size = 16 if args.quick else args.image_size
     if args.child:
         return measure(args.schema, args.image_size)
     uint8_bytes = size * size * 3

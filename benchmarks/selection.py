@@ -92,11 +92,11 @@ def main() -> None:
     parser.add_argument("--per-snapshot", default="4,16", help="comma-separated samples per snapshot (k) to compare")
     parser.add_argument("--trials", type=int, default=100)
     parser.add_argument("--measurements", type=Path, help="folder to keep and reuse each seed's measurements in")
-    parser.add_argument("--quick", action="store_true", help="a few steps at 32×32: proves the benchmark runs")
+    parser.add_argument("--quick", action="store_true", help="a few steps at 16×16: proves the benchmark runs")
     args = parser.parse_args()
     from devface_core.config import Config
 
-    size, samples, trials, extra = (32, 16, 4, {"max_steps": 6, "sample_every": 2}) if args.quick else (64, SAMPLES, args.trials, {})
+    size, samples, trials, extra = (16, 16, 4, {"max_steps": 6, "sample_every": 2}) if args.quick else (64, SAMPLES, args.trials, {})
     counts = [int(text) for text in args.per_snapshot.split(",")]
     if not all(1 <= count <= samples for count in counts):
         parser.error(f"--per-snapshot: each count must be from 1 to {samples}")

@@ -44,13 +44,13 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--image-size", type=int, default=64)
     parser.add_argument("--sheets", type=Path, help="folder for contact sheets (default: a temporary one)")
     parser.add_argument("--thumbnails", type=Path, help="also write one PNG: a row of generated faces per recipe and user")
-    parser.add_argument("--quick", action="store_true", help="tiny runs at 32²: proves the benchmark runs")
+    parser.add_argument("--quick", action="store_true", help="tiny runs at 16²: proves the benchmark runs")
     args = parser.parse_args()
     args.faces, args.likes_each, args.reference = 0, LIKES_EACH, REFERENCE_FACES
     if args.quick:
         # Training from scratch is the fine-tune's code without a base: the quick run leaves it out.
-        args.pretrain_steps, args.finetune_steps, args.encoder_steps = 20, 5, 10
-        args.samples, args.image_size = 4, 32
+        args.pretrain_steps, args.finetune_steps, args.encoder_steps = 8, 2, 4
+        args.samples, args.image_size = 4, 16
         # Judging is most of a quick run (MTCNN and dlib take about 0.3 s per face): 40 of the 100 faces.
         args.faces, args.likes_each, args.reference = 40, 6, 10
     return args

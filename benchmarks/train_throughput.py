@@ -67,9 +67,9 @@ def main() -> None:
     parser.add_argument("--batches", default="8,32")
     parser.add_argument("--precisions", help="comma-separated, e.g. float32 (default: every precision; bf16 "
                         "steps are very slow on CPUs without bf16 units)")
-    parser.add_argument("--quick", action="store_true", help="32×32, batch 8, 3 steps: proves the benchmark runs")
+    parser.add_argument("--quick", action="store_true", help="16×16, batch 8, 3 steps: proves the benchmark runs")
     args = parser.parse_args()
-    size, steps = (32, 3) if args.quick else (args.image_size, args.steps)
+    size, steps = (16, 3) if args.quick else (args.image_size, args.steps)
     batches = [8] if args.quick else [int(b) for b in args.batches.split(",")]
     from devface_core.choices import PRECISIONS
     precisions = args.precisions.split(",") if args.precisions else PRECISIONS
