@@ -7,6 +7,7 @@ import keras
 import tensorflow as tf
 
 from devface_core.errors import ConfigError
+from devface_core.gan.graphs import compiled
 
 STANDING_SAMPLES = 64  # noise vectors the weight average's batch-norm statistics are measured on
 
@@ -60,7 +61,7 @@ class StandingStatistics:
 
     def __init__(self, average: keras.Model, noise: tf.Tensor):
         self._average, self._noise = average, noise
-        self._compiled = tf.function(self._pass, autograph=False)
+        self._compiled = compiled(self._pass)
 
     def _pass(self) -> None:
         self._average(self._noise, training=True)

@@ -14,6 +14,7 @@ import tensorflow as tf
 from keras import layers
 
 from devface_core.gan.augment import random_flip
+from devface_core.gan.graphs import compiled
 
 # Scales at which a redrawn like is compared with the like (full side, then halves): the coarse ones
 # carry a face's layout and colours, which a blurry redraw can still match.
@@ -62,7 +63,7 @@ class EncoderTraining:
         self._rng = tf.random.Generator.from_seed(seed + 7)
         self._optimizer = keras.optimizers.Adam(learning_rate)
         self._optimizer.build(encoder.trainable_variables)
-        self._compiled = tf.function(self._step, autograph=False)
+        self._compiled = compiled(self._step)
 
     def run(self, steps: int) -> dict[str, float]:
         """Train `steps` steps; the last step's losses."""

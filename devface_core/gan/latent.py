@@ -16,6 +16,7 @@ import tensorflow as tf
 
 from devface_core.config import Config
 from devface_core.gan.encoder import encode, pyramid_l1
+from devface_core.gan.graphs import compiled
 from devface_core.gan.recipe import check_latent_base
 from devface_core.gan.sampling import to_pixels
 
@@ -84,7 +85,7 @@ class LatentBase:
         optimizer = keras.optimizers.Adam(PIVOT_RATE)
         optimizer.build(weights)
 
-        @tf.function(autograph=False)
+        @compiled
         def step(codes):
             with tf.GradientTape() as tape:
                 loss = pyramid_l1(tf.cast(self.sampler(codes, training=False), tf.float32), targets)

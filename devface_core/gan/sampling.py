@@ -6,6 +6,7 @@ import numpy as np
 import tensorflow as tf
 
 from devface_core.gan.ema import StandingStatistics
+from devface_core.gan.graphs import compiled
 
 
 def to_pixels(images: tf.Tensor) -> np.ndarray:
@@ -22,7 +23,7 @@ class Sampling:
         self._standing = StandingStatistics(models.average, standing_noise) if models.average is not None else None
         # Compiled like the step: eagerly, one snapshot's two forward passes took longer than 100 steps
         # of a tiny model (the test suite's).
-        self._compiled = tf.function(self._pass, reduce_retracing=True, autograph=False)
+        self._compiled = compiled(self._pass, reduce_retracing=True)
 
     def standing_statistics(self) -> None:
         """Refresh the weight average's own batch-norm statistics (nothing without an average)."""

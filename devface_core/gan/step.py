@@ -17,6 +17,7 @@ from devface_core.config import strategy_error
 from devface_core.errors import ConfigError
 from devface_core.gan.augment import AdaptiveAugment, random_flip
 from devface_core.gan.ema import average_copy, average_decay, update_average
+from devface_core.gan.graphs import compiled
 from devface_core.gan.growth import faded_reals
 from devface_core.gan.losses import LOSSES, r1_penalty
 from devface_core.gan.models import build_models, transfer_weights
@@ -92,7 +93,7 @@ class TrainingStep:
         self._d_loss, self._g_loss = LOSSES[plan.config.architecture]
         # Any number of images at this side: one trace serves every user's likes (engines.py lends it on).
         resident = tf.TensorSpec([None, side, side, 3], tf.uint8)
-        self._compiled = tf.function(self._step, input_signature=[resident], autograph=False)
+        self._compiled = compiled(self._step, input_signature=[resident])
 
     def __call__(self, real_images: tf.Tensor) -> dict[str, tf.Tensor]:
         """One step; its losses, D's mean sign on the reals and the augmentation probability, as tensors."""

@@ -1,5 +1,6 @@
-"""The commands start without the database and S3 client libraries, and name the package to install when an
-adapter needs one that is missing. Each check runs in a fresh interpreter: this process has imported them."""
+"""The commands and the Celery task module start without TensorFlow and the database and S3 client libraries,
+and name the package to install when an adapter needs one that is missing. Each check runs in a fresh
+interpreter: this process has imported them."""
 
 from __future__ import annotations
 
@@ -9,19 +10,23 @@ import sys
 import pytest
 
 CLIENT_LIBRARIES = ("psycopg2", "boto3", "botocore")
+# TensorFlow takes seconds to import: help and listings must not wait for it, and a Celery worker loads it
+# only when its first job trains (tests/scale/test_celery.py kills a worker in that window).
+HEAVY_LIBRARIES = (*CLIENT_LIBRARIES, "tensorflow", "keras")
 
 
 def python(code: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
 
 
-def test_listing_adapters_and_reading_the_help_import_no_client_library():
+def test_listing_adapters_reading_the_help_and_loading_the_task_import_no_heavy_library():
     result = python(
         "import sys\n"
         "from devface_adapters.cli import main\n"
+        "import devface_adapters.tasks\n"
         "for command in (['plugins'], ['run', '--help']):\n"
         "    main(command, standalone_mode=False)\n"
-        f"print('loaded:', [name for name in {CLIENT_LIBRARIES!r} if name in sys.modules])\n")
+        f"print('loaded:', [name for name in {HEAVY_LIBRARIES!r} if name in sys.modules])\n")
     assert result.returncode == 0, result.stderr
     assert "postgres" in result.stdout and "s3" in result.stdout  # the adapters are listed all the same
     assert result.stdout.splitlines()[-1] == "loaded: []"

@@ -120,8 +120,9 @@ def test_a_job_whose_worker_is_killed_completes_on_a_second_worker_exactly_once(
     second = None
     try:
         first.wait_ready(broker)
-        # Killed as soon as the job starts, while its worker still starts TensorFlow: one second of training
-        # is enough to be sure the kill comes first, and keeps the second worker's run short.
+        # Killed within a poll (0.2 s) of the job starting. The worker imports TensorFlow only when the job
+        # trains (importing devface_core and the task module does not), which takes seconds, so one second
+        # of training is enough to be sure the kill comes first, and keeps the second worker's run short.
         result = send(broker, "user1", tmp_path / "faces", {**TINY, "epochs": 100_000, "max_seconds": 1})
         deadline = time.monotonic() + 60
         while result.state != "STARTED":  # the first worker has taken the job and is training
