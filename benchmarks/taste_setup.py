@@ -124,10 +124,9 @@ def latent_per_user(likes: dict[str, np.ndarray], count: int, base: Path):
 
     samples, walls, cpus = {}, [], []
     for user, faces in likes.items():
-        config = load_config(environ={}, overrides={"init_from": str(base)})
+        config = load_config(environ={}, overrides={"init_from": str(base), "latent_faces": count})
         started, cpu = time.perf_counter(), time.process_time()
-        drawn = LatentBase.load(config).personal_faces(faces, count, config.seed, config.latent_refine_steps,
-                                                       config.latent_pivot_steps)
+        drawn = LatentBase.load(config).faces_for(config, faces)
         walls.append(time.perf_counter() - started)
         cpus.append(time.process_time() - cpu)
         samples[user] = drawn

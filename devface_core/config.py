@@ -127,8 +127,8 @@ class Config:
     max_image_bytes: int = int_setting(20_000_000, "ingest", "Largest encoded image accepted, in bytes.")
     max_pixels: int = int_setting(40_000_000, "ingest", "Largest decoded image accepted, in pixels.")
     decode_threads: int = int_setting(0, "ingest", "Threads decoding images (0: one per CPU).", minimum=0)
-    save_generator: str | None = setting(None, "outputs", "Save the generator (.keras).", converter=to_optional_path,
-                                         cli="run", kind="file")
+    save_generator: str | None = setting(None, "outputs", "Save the generator that drew the published face (.keras).",
+                                         converter=to_optional_path, cli="run", kind="file")
     init_from: str | None = setting(None, "recipe", "Fine-tune from a base model folder ('builtin': the base that "
                                     "ships with devface).", converter=to_base_folder, cli="train", kind="folder")
     contact_sheets: str | None = setting(None, "outputs", "Write a PNG grid of every snapshot's samples here "
@@ -136,10 +136,10 @@ class Config:
     log_dir: str | None = setting(None, "outputs", "Write the losses and each snapshot's samples here for TensorBoard "
                                   "(<user>/; needs the tensorboard extra).", converter=to_optional_path,
                                   validator=tensorboard_installed, cli="train", kind="folder")
-    checkpoint_dir: str | None = setting(None, "checkpoints", "Keep training checkpoints here (a folder per user).",
-                                         converter=to_optional_path, cli="run", kind="folder")
-    checkpoint_every: int = int_setting(250, "checkpoints", "Training steps between checkpoints (and always at "
-                                        "the last).", cli="run")
+    checkpoint_dir: str | None = setting(None, "checkpoints", "Keep training checkpoints here (a folder per user; "
+                                         "personalize latent trains nothing to keep).", converter=to_optional_path,
+                                         cli="run", kind="folder")
+    checkpoint_every: int = int_setting(250, "checkpoints", "Steps between checkpoints (and at the end).", cli="run")
     resume: bool = setting(False, "checkpoints", "Continue from the user's last checkpoint (needs --checkpoint-dir).",
                            converter=to_bool, cli="run", kind="flag")
 

@@ -131,7 +131,7 @@ def _train_and_select(training_set, user_id, plan: TrainingPlan, progress, timin
     phases.info("%s: training on %d images (%d epochs%s)", user_id, len(training_set.images), config.epochs, limit)
     with training_log(config.log_dir, encoded_user_id(user_id)) as log:
         snapshots = [log.snapshot(s) for s in trainer.train(training_set.images, log.following(progress))]
-    if config.save_generator:
+    if config.save_generator and config.personalize == "finetune":  # otherwise the faces are drawn after it
         trainer.save_generator(config.save_generator)
     if config.contact_sheets:
         sheet = write_contact_sheet(config.contact_sheets, user_id, snapshots)
@@ -157,8 +157,9 @@ def _draw_and_select(training_set, user_id, plan: TrainingPlan, trainer, timings
     if trainer is not None:
         trainer.standing_statistics()
     base = LatentBase.load(config, trainer.sampler if trainer else None)
-    faces = base.personal_faces(training_set.images, config.latent_faces, config.seed, config.latent_refine_steps,
-                                config.latent_pivot_steps)
+    faces = base.faces_for(config, training_set.images)
+    if config.save_generator:  # the sampler that drew the faces, tuned to this user's likes
+        base.sampler.save(config.save_generator)
     snapshot = Snapshot(step=trainer.steps_done if trainer else 0, images=faces, epoch=trainer.epochs_done if trainer else 0)
     timings["draw"] = time.perf_counter() - started
     if config.contact_sheets:

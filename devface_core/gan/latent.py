@@ -108,6 +108,12 @@ class LatentBase:
         self.tune(codes, likes, pivot_steps)
         return self.draw(mixed_codes(codes, count, seed))
 
+    def faces_for(self, config: Config, likes: np.ndarray) -> np.ndarray:
+        """A run's faces for a user's likes: personal_faces with the run's latent_faces, seed, refine and pivot
+        steps (what `devface-run` publishes from, and what benchmarks/taste.py judges)."""
+        return self.personal_faces(likes, config.latent_faces, config.seed, config.latent_refine_steps,
+                                   config.latent_pivot_steps)
+
     def _refined(self, codes: tf.Tensor, targets: tf.Tensor, steps: tf.Tensor) -> tf.Tensor:
         # Adam written out on tensors, so that the whole loop is one traced function for any user.
         first, second = tf.zeros_like(codes), tf.zeros_like(codes)

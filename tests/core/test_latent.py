@@ -124,6 +124,19 @@ def test_personalize_latent_publishes_a_users_face_without_training(latent_base,
     assert [path.name for path in sheets.iterdir()] == ["ann.png"]  # the drawn faces, as a run's snapshots
 
 
+def test_a_latent_run_saves_the_tuned_sampler_that_drew_its_faces(latent_base, crowd, tmp_path):
+    import keras
+
+    folder, _ = latent_base
+    path = tmp_path / "ann.keras"
+    run_pipeline(crowd, MemoryAdapter(space="latent-test-save"), "ann",
+                 latent_run(folder, personalize="latent", latent_faces=4, latent_pivot_steps=5, save_generator=str(path)))
+    saved, base = keras.models.load_model(path), latent.LatentBase.load(latent_run(folder)).sampler
+    assert saved.output_shape == base.output_shape == (None, 16, 16, 3)
+    # Tuned to ann's likes: not the base's sampler any more.
+    assert not all(np.array_equal(w, v) for w, v in zip(saved.get_weights(), base.get_weights()))
+
+
 def test_a_latent_run_tunes_for_its_pivot_steps(latent_base, crowd):
     folder, _ = latent_base
     published = {}
