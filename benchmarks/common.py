@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import platform
 import resource
@@ -15,6 +16,9 @@ ROOT = Path(__file__).parents[1]
 sys.path.insert(0, str(ROOT))
 DEMO_FACES = ROOT.parent / "shared" / "data" / "demo_faces"
 DSN = os.environ.get("DEVFACE_TEST_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
+# Every trainer a benchmark builds traces its sampling anew, which TensorFlow reports as frequent "tf.function
+# retracing": expected here, and it buried the tables (the CLI hides it the same way).
+logging.getLogger("tensorflow").setLevel(logging.ERROR)
 
 
 def machine_line() -> str:
