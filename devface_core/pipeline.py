@@ -131,7 +131,7 @@ def _train_and_select(training_set, user_id, plan: TrainingPlan, progress, timin
     phases.info("%s: training on %d images (%d epochs%s)", user_id, len(training_set.images), config.epochs, limit)
     with training_log(config.log_dir, encoded_user_id(user_id)) as log:
         snapshots = [log.snapshot(s) for s in trainer.train(training_set.images, log.following(progress))]
-    if config.save_generator and config.personalize == "finetune":  # otherwise the faces are drawn after it
+    if config.save_generator and config.personalize == "finetune":  # both: _draw_and_select saves the tuned copy
         trainer.save_generator(config.save_generator)
     if config.contact_sheets:
         sheet = write_contact_sheet(config.contact_sheets, user_id, snapshots)
