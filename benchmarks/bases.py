@@ -1,7 +1,7 @@
 """Bases judged from outside: how a base improves with pretraining, and float32 against mixed bfloat16.
 
 Run: python benchmarks/bases.py [--points 500,1500,3000] [--precisions float32,mixed_bfloat16] [--image-size 64]
-     [--samples 64] [--sheets DIR] [--quick]
+     [--samples 64] [--sheets DIR] [--keep DIR] [--quick]
 The crowd is the front-end faces (../shared/data/frontend_faces) less every third, which are held out as
 the real reference for KID, plus the 50 demo faces. Each precision pretrains one base with the product's own
 resumable pretraining (`run_pretraining` with checkpoints and resume), stopping at each point of --points
@@ -33,6 +33,8 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--image-size", type=int, default=64)
     parser.add_argument("--samples", type=int, default=64, help="samples judged per base")
     parser.add_argument("--sheets", type=Path, help="folder for each base's samples as a PNG (default: temporary)")
+    parser.add_argument("--keep", type=Path, help="folder that keeps each precision's base and checkpoints "
+                        "(default: a temporary one, removed); a later run with the same folder resumes them")
     parser.add_argument("--quick", action="store_true", help="tiny bases at 16²: proves the benchmark runs")
     args = parser.parse_args()
     args.points = [int(point) for point in args.points.split(",")]
@@ -92,7 +94,8 @@ def main() -> None:
     print(f"{judging.HEADER} {'steps':>6} {'resumed':>7} {'train s':>8} {'steps/s':>8}")
     real = crowd[np.random.default_rng(0).permutation(len(crowd))[: args.samples]]
     print(judging.row("real crowd faces (the floor)", judging.judge(judges, real, crowd, reference)))
-    with tempfile.TemporaryDirectory(prefix="devface-bases-") as work:
+    with tempfile.TemporaryDirectory(prefix="devface-bases-") as temporary:
+        work = args.keep or temporary
         precisions = args.precisions.split(",")
         stores = {precision: crowd_store(crowd, precision) for precision in precisions}
         seconds = dict.fromkeys(precisions, 0.0)

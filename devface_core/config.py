@@ -17,10 +17,10 @@ from devface_core import config_files
 from devface_core.choices import (ARCHITECTURES, FIT_MODES, PERSONALIZATIONS, PRECISION_CHOICES, SELECTIONS, STRATEGIES,
                                   UPSAMPLINGS)
 from devface_core.errors import ConfigError
-from devface_core.fields import (at_least, choice_setting, float_setting, fraction, growth_start, int_setting,
-                                 multiple_of_four, positive_size, scale, setting, tensorboard_installed, to_base_folder,
-                                 to_bool, to_int, to_optional_bool, to_optional_float, to_optional_path, to_policy,
-                                 to_size)
+from devface_core.fields import (at_least, choice_setting, float_setting, fraction, growth_error, growth_start,
+                                 int_setting, multiple_of_four, positive_size, scale, setting, strategy_error,
+                                 tensorboard_installed, to_base_folder, to_bool, to_int, to_optional_bool,
+                                 to_optional_float, to_optional_path, to_policy, to_size)
 from devface_core.saved_settings import read_saved_settings
 
 # `devface pretrain`'s max_steps: the bases measured clean in benchmarks/quality.py had 2 334-4 425 steps; a
@@ -123,6 +123,11 @@ class Config:
                                           "their codes (personalize latent or both).", minimum=0, cli="personal")
     encoder_steps: int = int_setting(1000, "budget", "Steps training a base's encoder after pretraining (0: none; "
                                      "personalize latent needs one).", minimum=0, cli="pretrain")
+    upscaler_steps: int = int_setting(2000, "budget", "Steps training a base's ×2 upscaler after pretraining, on the "
+                                      "likes at twice its side (0: none; faces are published from the base's side).",
+                                      minimum=0, cli="pretrain")
+    upscale: bool = setting(True, "outputs", "Publish the face from twice the base's side, through the base's "
+                            "upscaler, when it has one.", converter=to_bool, cli="run", kind="switch")
     max_images: int = int_setting(10_000, "ingest", "Liked images read per user at most.")
     max_image_bytes: int = int_setting(20_000_000, "ingest", "Largest encoded image accepted, in bytes.")
     max_pixels: int = int_setting(40_000_000, "ingest", "Largest decoded image accepted, in pixels.")
@@ -167,26 +172,6 @@ def settings_in(section: str) -> tuple[str, ...]:
 BASE_SETTINGS = settings_in("shape")
 # What a checkpoint is only valid for; others (epochs, selection, output size, limits) may change.
 CHECKPOINT_SETTINGS = tuple(field.name for field in FIELDS if field.metadata["checkpoint"])
-
-
-def growth_error(config: Config) -> str | None:
-    """Why grow_from cannot double up to image_size, or None when it can (or is 0)."""
-    side = config.grow_from
-    while 0 < side < config.image_size:
-        side *= 2
-    if config.grow_from and side != config.image_size:
-        return (f"grow_from {config.grow_from} does not double up to image_size {config.image_size} "
-                f"(use image_size / 2, / 4, …)")
-    return None
-
-
-def strategy_error(config: Config) -> str | None:
-    """Why the distribution strategy cannot train this architecture, or None when it can."""
-    if config.strategy == "mirrored" and config.architecture == "seed":
-        # Its synchronised batch norm, across the separate real and fake passes, aborted TensorFlow's
-        # collectives with a shape mismatch between replicas (seen on 2 logical CPU devices).
-        return "strategy mirrored needs architecture fast (the original 'seed' cannot be split over devices)"
-    return None
 
 
 def load_config(

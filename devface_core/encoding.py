@@ -68,7 +68,7 @@ def run_encoder_training(source: ImageSource, user_ids: Iterable[str], config: C
                          progress: Callable[[Progress], None] | None = None,
                          stop: StopFlag | None = None) -> EncoderReport:
     """Train an encoder for the base `config.init_from` on every user's likes and add it to that base."""
-    from devface_core.gan.bases import load_model_weights, save_encoder  # TensorFlow loads here
+    from devface_core.gan.bases import load_model_weights, save_part  # TensorFlow loads here
     from devface_core.gan.latent import build_sampler
     from devface_core.gan.recipe import plan_training
 
@@ -81,5 +81,5 @@ def run_encoder_training(source: ImageSource, user_ids: Iterable[str], config: C
         sampler = load_model_weights(build_sampler(config), config.init_from, "sampler")
         encoder, steps, losses = train_encoder(sampler, images, config, progress, stop)
         phases.info("adding the encoder to the base in %s", config.init_from)
-        save_encoder(config.init_from, encoder)
+        save_part(config.init_from, "encoder", encoder)
     return EncoderReport(users, len(images), steps, losses, str(Path(config.init_from)), bool(stop and stop.is_set()))

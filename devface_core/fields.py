@@ -176,3 +176,23 @@ def choice_setting(default: str, choices: tuple[str, ...], section: str, help: s
     """A setting that takes one of `choices`."""
     return setting(default, section, help, converter=str, validator=one_of(choices), kind="choice",
                    choices=choices, **extra)
+
+
+def growth_error(config) -> str | None:
+    """Why grow_from cannot double up to image_size, or None when it can (or is 0)."""
+    side = config.grow_from
+    while 0 < side < config.image_size:
+        side *= 2
+    if config.grow_from and side != config.image_size:
+        return (f"grow_from {config.grow_from} does not double up to image_size {config.image_size} "
+                f"(use image_size / 2, / 4, …)")
+    return None
+
+
+def strategy_error(config) -> str | None:
+    """Why the distribution strategy cannot train this architecture, or None when it can."""
+    if config.strategy == "mirrored" and config.architecture == "seed":
+        # Its synchronised batch norm, across the separate real and fake passes, aborted TensorFlow's
+        # collectives with a shape mismatch between replicas (seen on 2 logical CPU devices).
+        return "strategy mirrored needs architecture fast (the original 'seed' cannot be split over devices)"
+    return None

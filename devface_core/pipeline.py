@@ -20,6 +20,7 @@ from devface_core.native_output import native_output_captured
 from devface_core.protocols import ImageSink, ImageSource
 from devface_core.selection import Selection, select_snapshot
 from devface_core.types import PretrainReport, Progress, PublishedImage, RunReport, Snapshot, StopFlag
+from devface_core.upscaling import detail_side, likes_at_twice_the_side, train_upscaler, upscaled_face
 from devface_core.userid import encoded_user_id, validate_user_id
 
 logger = logging.getLogger(__name__)
@@ -54,8 +55,12 @@ def run_pipeline(
         else:
             selection, trainer = _train_and_select(training_set, user_id, plan, progress, timings)
     started = time.perf_counter()
+    with native_output_captured():
+        image = published_image(selection, config, user_id)
+    timings["render"] = time.perf_counter() - started
+    started = time.perf_counter()
     phases.info("%s: publishing to %s", user_id, _describe(sink))
-    uri = sink.publish(user_id, published_image(selection, config, user_id))
+    uri = sink.publish(user_id, image)
     timings["publish"] = time.perf_counter() - started
     logger.info("user %r: published the snapshot of step %d to %s", user_id, selection.snapshot.step, uri)
     return _report(user_id, training_set, selection, trainer, uri, timings, config)
@@ -78,14 +83,16 @@ def _read(source: ImageSource, user_id: str, config: Config) -> TrainingSet:
 
 def run_pretraining(source: ImageSource, user_ids: Iterable[str], config: Config, out: str | Path,
                     progress: Callable[[Progress], None] | None = None, stop: StopFlag | None = None) -> PretrainReport:
-    """Train one model on the liked images of all `user_ids` together, then its encoder (`encoder_steps`), and
-    save them as a base in `out`: resumable with checkpoint_dir, and ended early by `stop` (a threading.Event)
-    with a usable base all the same."""
+    """Train one model on the liked images of all `user_ids` together, then its encoder (`encoder_steps`) and
+    its upscaler (`upscaler_steps`), and save them as a base in `out`: resumable with checkpoint_dir, and
+    ended early by `stop` (a threading.Event) with a usable base all the same."""
     from devface_core.encoding import likes_of, train_encoder
 
     plan = plan_training(config, pretraining=True)
     try:
         users, images, skipped = likes_of(source, user_ids, plan.config)
+        # Read before training: a source that fails now must not cost hours of pretraining.
+        larger = likes_at_twice_the_side(source, users, plan.config) if plan.config.upscaler_steps else None
     except NoImagesError as exc:
         raise NoImagesError(f"pretrain: {exc}") from None
     phases.info("pretraining on %d images of %d users", len(images), len(users))
@@ -96,10 +103,13 @@ def run_pretraining(source: ImageSource, user_ids: Iterable[str], config: Config
             trainer.grow_to_full_size()
             trainer.standing_statistics()
             encoder, encoder_steps, _ = train_encoder(trainer.sampler, images, plan.config, progress, stop)
+        upscaler, upscaler_steps = None, 0
+        if larger is not None and not (stop and stop.is_set()):
+            upscaler, upscaler_steps, _ = train_upscaler(larger, plan.config, progress, stop)
         phases.info("saving the base in %s", out)
-        trainer.save_base(out, encoder)
+        trainer.save_base(out, encoder, upscaler)
     return PretrainReport(users, len(images), skipped, trainer.steps_done, str(Path(out)), plan.config.to_dict(),
-                          trainer.resumed_from_step, bool(stop and stop.is_set()), encoder_steps)
+                          trainer.resumed_from_step, bool(stop and stop.is_set()), encoder_steps, upscaler_steps)
 
 
 def _pretrain(plan: TrainingPlan, images: np.ndarray, progress, stop):
@@ -173,11 +183,13 @@ def _draw_and_select(training_set, user_id, plan: TrainingPlan, trainer, timings
 
 
 def published_image(selection: Selection, config: Config, user_id: str) -> PublishedImage:
-    """The chosen sample resized to the output size as PNG, with metadata a sink may store."""
+    """The chosen sample, through the base's upscaler when it has one (upscaling.detail_side), resized to the
+    output size as PNG, with metadata a sink may store."""
     width, height = config.output_size
-    pixels = selection.snapshot.images[selection.sample_index]
+    pixels = upscaled_face(config, selection.snapshot.images[selection.sample_index])
     png = encode_png(resize_array(pixels, width, height))
-    metadata = {"user_id": user_id, "reason": selection.reason, "config": config.to_dict()}
+    metadata = {"user_id": user_id, "reason": selection.reason, "config": config.to_dict(),
+                "detail_size": detail_side(config)}
     return PublishedImage(png, width, height, selection.snapshot.step, selection.snapshot.epoch, selection.score,
                           metadata)
 
@@ -201,6 +213,7 @@ def _report(user_id, training_set, selection, trainer, uri, timings, config) -> 
         config=config.to_dict(),
         resumed_from_step=trainer.resumed_from_step if trainer else None,
         personalization=config.personalize,
+        detail_size=detail_side(config),
     )
 
 

@@ -1,5 +1,5 @@
 """The settings a base or a checkpoint folder was saved with (`settings.json`), and whether a base holds an
-encoder, read without TensorFlow.
+encoder or an upscaler, read without TensorFlow.
 
 Settings added after some bases and checkpoints were saved are filled in with what those were trained
 with (LEGACY_SETTINGS), so an old folder still loads, and still refuses a run that differs from it.
@@ -15,7 +15,6 @@ from devface_core.errors import ConfigError
 # What bases and checkpoints saved before a setting existed were trained with.
 LEGACY_SETTINGS = {"upsample": "nearest", "r1_gamma": 0.0, "minibatch_stddev": False}
 SETTINGS_FILE = "settings.json"
-ENCODER_FILE = "encoder.weights.h5"  # a base's encoder (faces to noise vectors), when it has one
 COMPACT_FILE = "weights.float16.npz"  # a shipped base (bases.save_compact_base): its models in one file
 
 
@@ -37,10 +36,20 @@ def read_checkpoint_settings(folder: str | Path) -> dict:
 
 def has_encoder(folder: str | Path) -> bool:
     """Whether a base holds an encoder (what `personalize latent` needs)."""
+    return has_part(folder, "encoder")
+
+
+def has_upscaler(folder: str | Path) -> bool:
+    """Whether a base holds an upscaler (what publishing detail from twice its side needs)."""
+    return has_part(folder, "upscaler")
+
+
+def has_part(folder: str | Path, name: str) -> bool:
+    """Whether a base holds the optional model `name` (`encoder` or `upscaler`), in either of its layouts."""
     folder = Path(folder)
     if (folder / COMPACT_FILE).exists():
         import numpy as np
 
         with np.load(folder / COMPACT_FILE) as saved:
-            return any(key.startswith("encoder_") for key in saved.files)
-    return (folder / ENCODER_FILE).exists()
+            return any(key.startswith(name + "_") for key in saved.files)
+    return (folder / f"{name}.weights.h5").exists()

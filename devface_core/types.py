@@ -92,6 +92,7 @@ class RunReport:
     config: dict[str, Any]
     resumed_from_step: int | None = None
     personalization: str = "finetune"  # latent (no training), finetune (or from scratch) or both
+    detail_size: int | None = None  # the side the published face's detail comes from (upscaling.detail_side)
 
     def to_dict(self) -> dict[str, Any]:
         """The report as plain JSON-ready data."""
@@ -111,6 +112,7 @@ class PretrainReport:
     resumed_from_step: int | None = None
     stopped: bool = False  # asked to stop before its budget ran out (the base holds what it had learnt)
     encoder_steps: int = 0  # steps its encoder trained (0: the base has none)
+    upscaler_steps: int = 0  # steps its upscaler trained (0: the base has none)
 
     def to_dict(self) -> dict:
         """The report as plain JSON-ready data."""

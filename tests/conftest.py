@@ -27,7 +27,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def tiny_config() -> Config:
     """Trains in seconds: 16×16 (a third less tracing than 32×32), a tiny noise vector, two epochs, a
     snapshot every 3 steps (an epoch of 9 to 12 images), and no encoder after pretraining."""
-    return Config(epochs=2, batch_size=4, image_size=16, z_dim=8, sample_every=3, samples_per_snapshot=2, encoder_steps=0)
+    return Config(epochs=2, batch_size=4, image_size=16, z_dim=8, sample_every=3, samples_per_snapshot=2, encoder_steps=0,
+                  upscaler_steps=0)
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""The everyday commands: `devface-run` (also `devface run`), `devface pretrain`, `encoder`, `plugins` and `seed`."""
+"""The everyday commands: `devface-run` (also `devface run`), `devface pretrain`, `encoder`, `upscaler`, `plugins`
+and `seed`."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import logging
 import attrs
 import click
 
-from devface_adapters.cli.options import SOURCE_SPEC, STORE_SPEC, encoder_options, pretrain_options, run_options
+from devface_adapters.cli.options import SOURCE_SPEC, STORE_SPEC, base_part_options, pretrain_options, run_options
 from devface_adapters.cli.progress import ProgressDisplay
 from devface_adapters.cli.stopping import stop_on_signals
 from devface_adapters.cli.reporting import (OneLineCommand, OneLineGroup, configure_logging, echo, print_report,
@@ -21,6 +22,7 @@ from devface_core.errors import ConfigError, InvalidImageError
 from devface_core.fields import BUILTIN
 from devface_core.imaging import decode_image, image_bytes
 from devface_core.pipeline import run_pretraining
+from devface_core.upscaling import run_upscaler_training
 
 logger = logging.getLogger("devface")
 
@@ -110,32 +112,45 @@ def pretrain(source, source_opt, out, user_ids, hours, config_file, as_json, ver
     resumed = f", resumed from step {report.resumed_from_step}" if report.resumed_from_step is not None else ""
     encoded = (f", its encoder {report.encoder_steps} steps" if report.encoder_steps else
                f", no encoder: `devface encoder --base {report.base} --source SPEC` adds one")
+    encoded += f", its upscaler {report.upscaler_steps} steps" if report.upscaler_steps else ", no upscaler"
     echo(f"base model of {len(report.users)} users ({report.images_used} images, {how}{report.steps} steps"
          f"{resumed}{encoded}) in {report.base}")
 
 
 @main.command()
-@click.option("--base", required=True, type=click.Path(file_okay=False), help="The base folder to add the encoder to.")
-@click.option("--source", required=True, type=SOURCE_SPEC, help="Where every user's liked images are (spec string).")
-@click.option("--source-opt", multiple=True, metavar="KEY=VALUE", help="Option for the source.")
-@click.option("--user", "user_ids", multiple=True, help="A user to include (repeat); default: every user.")
-@encoder_options
+@base_part_options("encoder")
 @reports_errors
 def encoder(base, source, source_opt, user_ids, config_file, as_json, verbose, quiet, **settings):
     """Teach a base's encoder every user's likes, so `--personalize latent` can use the base (pretrain trains
     one itself). The first Ctrl-C stops it after the current steps with the encoder saved."""
+    _add_to_base("encoder", run_encoder_training, base, source, source_opt, user_ids, config_file, as_json,
+                 verbose, quiet, settings)
+
+
+@main.command()
+@base_part_options("upscaler")
+@reports_errors
+def upscaler(base, source, source_opt, user_ids, config_file, as_json, verbose, quiet, **settings):
+    """Teach a base's ×2 upscaler every user's likes at twice its side, so its faces are published with that
+    detail (pretrain trains one itself). The first Ctrl-C stops it after the current steps with it saved."""
+    _add_to_base("upscaler", run_upscaler_training, base, source, source_opt, user_ids, config_file, as_json,
+                 verbose, quiet, settings)
+
+
+def _add_to_base(part, training, base, source, source_opt, user_ids, config_file, as_json, verbose, quiet, settings):
+    """Train one of a base's optional models (`encoder`, `upscaler`) by `training` and report it."""
     configure_logging(verbose, quiet)
     if base == BUILTIN:
-        raise ConfigError("encoder: the builtin base ships with its encoder; copy its folder to train another")
+        raise ConfigError(f"{part}: the builtin base ships with its {part}; copy its folder to train another")
     config = load_config(config_file, overrides={**settings, "init_from": base})
     image_source = resolve(source, source_opt, "source")
     with native_output_captured(), ProgressDisplay(quiet, as_json) as progress, stop_on_signals() as stop:
-        report = run_encoder_training(image_source, _users(image_source, source, user_ids), config, progress, stop)
+        report = training(image_source, _users(image_source, source, user_ids), config, progress, stop)
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=2))
         return
     how = "stopped early at " if report.stopped else ""
-    echo(f"encoder of {len(report.users)} users' likes ({report.images_used} images, {how}{report.steps} steps) "
+    echo(f"{part} of {len(report.users)} users' likes ({report.images_used} images, {how}{report.steps} steps) "
          f"added to the base in {report.base}")
 
 

@@ -2,7 +2,8 @@
 
 A base is a folder: `generator.weights.h5`, `discriminator.weights.h5`, `sampler.weights.h5` (the weight
 average, or the generator again), `settings.json` (what the weights fit, see config.BASE_SETTINGS) and,
-once it has one, `encoder.weights.h5` (faces to noise vectors, for `personalize latent`); or, compact
+once it has them, `encoder.weights.h5` (faces to noise vectors, for `personalize latent`) and
+`upscaler.weights.h5` (faces at twice the side, for publishing; see upscaler.py); or, compact
 enough to ship in the package (`--init-from builtin`), `weights.float16.npz` and `settings.json`.
 Each file is written beside its final name and renamed into place, so a base being rewritten is never
 read half-written. Whether a base fits a run is decided by the plan (recipe.plan_training) before any
@@ -22,22 +23,26 @@ import numpy as np
 from devface_core.atomic import write_atomically
 from devface_core.config import BASE_SETTINGS, Config
 from devface_core.gan.step import GanModels
-from devface_core.saved_settings import COMPACT_FILE, ENCODER_FILE, SETTINGS_FILE
+from devface_core.saved_settings import COMPACT_FILE, SETTINGS_FILE
 
 WEIGHT_FILES = ("generator", "discriminator", "sampler")
+OPTIONAL_PARTS = ("encoder", "upscaler")
 
 
-def save_base(models: GanModels, config: Config, folder: str | Path, encoder: keras.Model | None = None) -> Path:
-    """Write full-size models (their average's statistics already standing), the encoder if given, and
-    their shape settings."""
+def save_base(models: GanModels, config: Config, folder: str | Path, encoder: keras.Model | None = None,
+              upscaler: keras.Model | None = None) -> Path:
+    """Write full-size models (their average's statistics already standing), the encoder and the upscaler
+    if given, and their shape settings."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     by_file = {"generator": models.generator, "discriminator": models.discriminator, "sampler": models.sampler}
-    for name, model in {**by_file, **({"encoder": encoder} if encoder else {})}.items():
+    parts = {"encoder": encoder, "upscaler": upscaler}
+    for name, model in {**by_file, **{name: model for name, model in parts.items() if model}}.items():
         _save_weights(model, folder, name)
-    if encoder is None:
-        # An encoder left from an earlier base in this folder would map faces into the wrong noise space.
-        (folder / ENCODER_FILE).unlink(missing_ok=True)
+    for name in (name for name, model in parts.items() if model is None):
+        # An encoder left from an earlier base in this folder would map faces into the wrong noise space,
+        # and an upscaler would speak for a crowd this base may not have seen.
+        (folder / f"{name}.weights.h5").unlink(missing_ok=True)
     settings = {name: config.to_dict()[name] for name in BASE_SETTINGS}
     write_atomically(folder / SETTINGS_FILE, json.dumps(settings, sort_keys=True).encode())
     return folder
@@ -55,13 +60,15 @@ def load_base(models: GanModels, folder: str | Path) -> None:
         models.average.load_weights(folder / "sampler.weights.h5")
 
 
-def save_compact_base(models: GanModels, config: Config, folder: str | Path, encoder: keras.Model | None = None) -> Path:
-    """Write a base small enough to ship: the sampler, the discriminator and the encoder (if given) as
-    float16 (the raw generator starts from the sampler when fine-tuning, as the weight average is the
-    better start), and its settings."""
+def save_compact_base(models: GanModels, config: Config, folder: str | Path, encoder: keras.Model | None = None,
+                      upscaler: keras.Model | None = None) -> Path:
+    """Write a base small enough to ship: the sampler, the discriminator, the encoder and the upscaler (if
+    given) as float16 (the raw generator starts from the sampler when fine-tuning, as the weight average is
+    the better start), and its settings."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    parts = (("sampler", models.sampler), ("discriminator", models.discriminator), ("encoder", encoder))
+    parts = (("sampler", models.sampler), ("discriminator", models.discriminator), ("encoder", encoder),
+             ("upscaler", upscaler))
     _write_compact(folder, {key: array for name, model in parts if model is not None
                             for key, array in _float16_arrays(name, model).items()})
     settings = {name: config.to_dict()[name] for name in BASE_SETTINGS}
@@ -84,7 +91,8 @@ def _load_compact(models: GanModels, path: Path) -> None:
 
 
 def load_model_weights(model: keras.Model, folder: str | Path, name: str) -> keras.Model:
-    """Load one of a base's models (`sampler`, `discriminator` or `encoder`) into `model`, which is returned."""
+    """Load one of a base's models (`sampler`, `discriminator`, `encoder` or `upscaler`) into `model`, which
+    is returned."""
     folder = Path(folder)
     if (folder / COMPACT_FILE).exists():
         model.set_weights(_compact_weights(folder / COMPACT_FILE, name))
@@ -93,15 +101,17 @@ def load_model_weights(model: keras.Model, folder: str | Path, name: str) -> ker
     return model
 
 
-def save_encoder(folder: str | Path, encoder: keras.Model) -> None:
-    """Add an encoder to a saved base (into its compact file when it is a shipped-style base)."""
+def save_part(folder: str | Path, name: str, model: keras.Model) -> None:
+    """Add an optional model (OPTIONAL_PARTS) to a saved base, replacing its own (into its compact file when
+    it is a shipped-style base)."""
+    assert name in OPTIONAL_PARTS, name
     folder = Path(folder)
     if not (folder / COMPACT_FILE).exists():
-        _save_weights(encoder, folder, "encoder")
+        _save_weights(model, folder, name)
         return
     with np.load(folder / COMPACT_FILE) as saved:
-        arrays = {key: saved[key] for key in saved.files if not key.startswith("encoder_")}
-    _write_compact(folder, {**arrays, **_float16_arrays("encoder", encoder)})
+        arrays = {key: saved[key] for key in saved.files if not key.startswith(name + "_")}
+    _write_compact(folder, {**arrays, **_float16_arrays(name, model)})
 
 
 def _save_weights(model: keras.Model, folder: Path, name: str) -> None:

@@ -12,7 +12,8 @@ import attrs
 import numpy as np
 import tensorflow as tf
 
-from devface_core.config import Config, growth_error
+from devface_core.config import Config
+from devface_core.fields import growth_error
 from devface_core.errors import ConfigError
 
 

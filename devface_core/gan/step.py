@@ -13,7 +13,7 @@ import attrs
 import keras
 import tensorflow as tf
 
-from devface_core.config import strategy_error
+from devface_core.fields import strategy_error
 from devface_core.errors import ConfigError
 from devface_core.gan.augment import AdaptiveAugment, random_flip
 from devface_core.gan.ema import average_copy, average_decay, update_average

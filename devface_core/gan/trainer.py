@@ -230,9 +230,9 @@ class Trainer:
         self.standing_statistics()
         self.sampler.save(path)
 
-    def save_base(self, folder: str | Path, encoder=None) -> Path:
-        """Save the full-size models (and an encoder of the sampler's noise, if given) as a base, finishing
-        growing first so a base always fits its size."""
+    def save_base(self, folder: str | Path, encoder=None, upscaler=None) -> Path:
+        """Save the full-size models (and an encoder of the sampler's noise and an upscaler, if given) as a
+        base, finishing growing first so a base always fits its size."""
         self.grow_to_full_size()
         self.standing_statistics()
-        return save_base(self.models, self.config, folder, encoder)
+        return save_base(self.models, self.config, folder, encoder, upscaler)

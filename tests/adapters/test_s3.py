@@ -18,7 +18,7 @@ from tests.helpers import images
 from tests.helpers.cli import the_error_line
 
 TINY = ["--epochs", "1", "--image-size", "32", "--batch-size", "4", "--z-dim", "8"]
-PRETRAIN_TINY = [*TINY, "--encoder-steps", "0"]
+PRETRAIN_TINY = [*TINY, "--encoder-steps", "0", "--upscaler-steps", "0"]
 
 
 @pytest.fixture

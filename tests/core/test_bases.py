@@ -38,15 +38,17 @@ def likes(tmp_path):
 
 def test_pretrain_uses_every_user_and_a_run_fine_tunes_from_the_base(likes, tmp_path):
     result = CliRunner().invoke(main, ["pretrain", "--source", f"dir:{likes}", "--out", str(tmp_path / "base"),
-                                       "--ema", "0.9", *TINY, "--encoder-steps", "4", "--json"])
+                                       "--ema", "0.9", *TINY, "--encoder-steps", "4", "--upscaler-steps", "3",
+                                       "--json"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
-    assert report["encoder_steps"] == 4
+    assert report["encoder_steps"] == 4 and report["upscaler_steps"] == 3
     assert report["users"] == ["ann", "bob", "cy"] and report["images_used"] == 9
     assert report["config"]["r1_gamma"] == R1_FOR_BASES  # 'auto': a base trains with R1
     assert report["config"]["max_steps"] == PRETRAIN_STEPS  # a base's own default length (--epochs 1 ends it here)
     assert sorted(p.name for p in (tmp_path / "base").iterdir()) == [
-        "discriminator.weights.h5", "encoder.weights.h5", "generator.weights.h5", "sampler.weights.h5", "settings.json"]
+        "discriminator.weights.h5", "encoder.weights.h5", "generator.weights.h5", "sampler.weights.h5", "settings.json",
+        "upscaler.weights.h5"]
     # No --image-size or --z-dim: the fine-tune takes them from the base (16 and 8, not the defaults).
     result = CliRunner().invoke(run_command, ["--source", f"dir:{likes}", "--sink", "memory:base-test", "--user",
                                               "ann", "--init-from", str(tmp_path / "base"), "--epochs", "1",

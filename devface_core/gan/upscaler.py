@@ -1,0 +1,137 @@
+"""A learned ×2 upscaler: faces drawn at a base's side, published with detail from twice that side.
+
+It is trained with the base, on the crowd's likes read at twice the base's side (the front end posts
+128² likes, so a 64² base has real detail to learn): each like is shrunk to the base's side, and most of the
+time blurred too (a base draws softer faces than shrunk photos), and the upscaler learns to redraw the like
+at full side. L1 alone draws the blurred average of every detail that could be there; a small patch critic,
+trained beside it, makes it commit to one. The upscaler is fully convolutional, so one model serves any side.
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import tensorflow as tf
+from keras import layers
+from PIL import Image
+
+from devface_core.gan.graphs import compiled
+from devface_core.gan.losses import r1_penalty
+
+FACTOR = 2
+CHANNELS, BLOCKS = 32, 3
+# The critic's share of the upscaler's loss: measured in benchmarks/sharpness.py (docs/benchmarks.md).
+CRITIC_WEIGHT = 0.05
+R1_GAMMA = 1.0
+# The blur a shrunk like gets, in pixels of the base's side: uniform up to the most, none below the least.
+MIN_BLUR_SIGMA, MAX_BLUR_SIGMA = 0.3, 1.2
+STEPS_PER_CHUNK = 25
+
+
+@keras.saving.register_keras_serializable(package="devface")
+class PixelShuffle(layers.Layer):
+    """(H, W, C·f²) → (H·f, W·f, C): each group of f² channels becomes an f×f block of pixels."""
+
+    def call(self, inputs):
+        return tf.nn.depth_to_space(inputs, FACTOR)
+
+    def compute_output_shape(self, input_shape):
+        height, width = (None if side is None else side * FACTOR for side in input_shape[1:3])
+        return (input_shape[0], height, width, input_shape[3] // FACTOR ** 2)
+
+
+def build_upscaler(seed: int = 0) -> keras.Model:
+    """Residual 3×3 blocks at the small side, then a pixel shuffle to twice the side, added to the faces
+    enlarged bilinearly; the last convolution starts at zero, so an untrained upscaler draws that plain
+    enlargement."""
+    image = keras.Input((None, None, 3), name="face")
+    init = iter(keras.initializers.GlorotUniform(seed=seed * 1000 + 700 + k) for k in range(1 + 2 * BLOCKS))
+    trunk = x = layers.Conv2D(CHANNELS, 3, padding="same", kernel_initializer=next(init))(image)
+    for _ in range(BLOCKS):
+        y = layers.Conv2D(CHANNELS, 3, padding="same", activation="relu", kernel_initializer=next(init))(x)
+        x = x + 0.5 * layers.Conv2D(CHANNELS, 3, padding="same", kernel_initializer=next(init))(y)
+    x = layers.Conv2D(3 * FACTOR ** 2, 3, padding="same", kernel_initializer="zeros")(x + trunk)
+    enlarged = layers.UpSampling2D(FACTOR, interpolation="bilinear")(image)
+    return keras.Model(image, enlarged + PixelShuffle()(x), name="upscaler")
+
+
+def build_critic(seed: int = 0) -> keras.Model:
+    """A patch critic: a logit per 8×8 patch of an enlarged face."""
+    image = keras.Input((None, None, 3), name="face")
+    x = image
+    for index, filters in enumerate((32, 64, 128)):
+        init = keras.initializers.GlorotUniform(seed=seed * 1000 + 800 + index)
+        x = layers.LeakyReLU(negative_slope=0.2)(layers.Conv2D(filters, 4, 2, padding="same",
+                                                               kernel_initializer=init)(x))
+    logits = layers.Conv2D(1, 3, padding="same", kernel_initializer=keras.initializers.GlorotUniform(seed=seed + 9))(x)
+    return keras.Model(image, logits, name="upscaler_critic")
+
+
+def shrunk(images: np.ndarray, factor: int = FACTOR) -> np.ndarray:
+    """uint8 faces shrunk by `factor` with the filter a run fits likes with (Lanczos)."""
+    side = images.shape[1] // factor
+    return np.stack([np.asarray(Image.fromarray(face).resize((side, side), Image.Resampling.LANCZOS))
+                     for face in images])
+
+
+def blurred(images: tf.Tensor, sigma: tf.Tensor) -> tf.Tensor:
+    """Images blurred by a separable 5-tap Gaussian of width `sigma` (pixels)."""
+    taps = tf.exp(-tf.square(tf.range(-2.0, 3.0)) / (2.0 * tf.square(tf.maximum(sigma, 1e-3))))
+    taps = taps / tf.reduce_sum(taps)
+    across = tf.tile(tf.reshape(taps, [1, 5, 1, 1]), [1, 1, 3, 1])
+    down = tf.tile(tf.reshape(taps, [5, 1, 1, 1]), [1, 1, 3, 1])
+    padded = tf.pad(images, [[0, 0], [2, 2], [2, 2], [0, 0]], "REFLECT")  # zeros would darken the borders
+    return tf.nn.depthwise_conv2d(tf.nn.depthwise_conv2d(padded, across, [1] * 4, "VALID"), down, [1] * 4, "VALID")
+
+
+class UpscalerTraining:
+    """Trains an upscaler and its critic on resident uint8 likes at full side; `run(steps)` does the steps."""
+
+    def __init__(self, upscaler: keras.Model, critic: keras.Model, likes: np.ndarray, batch_size: int,
+                 seed: int = 0, learning_rate: float = 4e-4):
+        self.upscaler, self.critic = upscaler, critic
+        self._full, self._small = tf.constant(likes, tf.uint8), tf.constant(shrunk(likes), tf.uint8)
+        self._batch, self._rng = batch_size, tf.random.Generator.from_seed(seed + 11)
+        self._optimizer = keras.optimizers.Adam(learning_rate)
+        self._critic_optimizer = keras.optimizers.Adam(learning_rate / 2, beta_1=0.5)
+        self._optimizer.build(upscaler.trainable_variables)
+        self._critic_optimizer.build(critic.trainable_variables)
+        self._compiled = compiled(self._step)
+
+    def run(self, steps: int) -> dict[str, float]:
+        """Train `steps` steps; the last step's losses."""
+        losses = {}
+        for _ in range(steps):
+            losses = self._compiled()
+        return {name: float(value) for name, value in losses.items()}
+
+    def _pairs(self) -> tuple[tf.Tensor, tf.Tensor]:
+        """A batch of (small, full) likes in [-1, 1], mirrored together, the small ones blurred by a random width."""
+        index = self._rng.uniform([self._batch], 0, tf.shape(self._full)[0], dtype=tf.int32)
+        mirrored = self._rng.uniform([self._batch, 1, 1, 1]) < 0.5
+        small, full = (tf.where(mirrored, x[:, :, ::-1], x) for x in
+                       (tf.cast(tf.gather(images, index), tf.float32) / 127.5 - 1.0 for images in (self._small, self._full)))
+        sigma = self._rng.uniform([], 0.0, MAX_BLUR_SIGMA)
+        return tf.cond(sigma > MIN_BLUR_SIGMA, lambda: blurred(small, sigma), lambda: small), full
+
+    def _step(self) -> dict[str, tf.Tensor]:
+        small, full = self._pairs()
+        with tf.GradientTape() as tape:
+            drawn = self.upscaler(small, training=True)
+            l1 = tf.reduce_mean(tf.abs(drawn - full))
+            loss = l1 + CRITIC_WEIGHT * tf.reduce_mean(tf.nn.softplus(-self.critic(drawn)))
+        variables = self.upscaler.trainable_variables
+        self._optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+        with tf.GradientTape() as tape:
+            real = self.critic(full)
+            critic_loss = (tf.reduce_mean(tf.nn.softplus(-real)) + tf.reduce_mean(tf.nn.softplus(self.critic(drawn)))
+                           + R1_GAMMA / 2 * r1_penalty(real, full))
+        variables = self.critic.trainable_variables
+        self._critic_optimizer.apply_gradients(zip(tape.gradient(critic_loss, variables), variables))
+        return {"l1": l1, "critic": critic_loss}
+
+
+def upscale(upscaler: keras.Model, faces: np.ndarray) -> np.ndarray:
+    """uint8 faces at twice their side."""
+    drawn = upscaler(tf.cast(faces, tf.float32) / 127.5 - 1.0, training=False)
+    return np.asarray(tf.clip_by_value(tf.round(drawn * 127.5 + 127.5), 0, 255), dtype=np.uint8)

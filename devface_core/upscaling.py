@@ -1,0 +1,98 @@
+"""Give a base its ×2 upscaler (after pretraining, `upscaler_steps`, or later with `devface upscaler`) and
+publish faces through it, so a published face's detail comes from twice the base's side."""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+from typing import Callable, Iterable
+
+import attrs
+import numpy as np
+
+from devface_core.config import Config
+from devface_core.encoding import likes_of
+from devface_core.errors import NoImagesError
+from devface_core.native_output import native_output_captured
+from devface_core.protocols import ImageSource
+from devface_core.saved_settings import has_upscaler
+from devface_core.types import Progress, StopFlag
+
+phases = logging.getLogger("devface_core.phases")
+
+
+@attrs.frozen
+class UpscalerReport:
+    """What training a base's upscaler used, how far it got and where it went."""
+
+    users: tuple[str, ...]
+    images_used: int
+    steps: int
+    losses: dict
+    base: str
+    stopped: bool = False
+
+    def to_dict(self) -> dict:
+        """The report as plain JSON-ready data."""
+        return attrs.asdict(self)
+
+
+def likes_at_twice_the_side(source: ImageSource, user_ids: Iterable[str], config: Config) -> np.ndarray:
+    """Every user's usable likes as uint8 faces at twice `config.image_size` (NoImagesError if none)."""
+    return likes_of(source, user_ids, attrs.evolve(config, image_size=2 * config.image_size))[1]
+
+
+def train_upscaler(likes: np.ndarray, config: Config, progress: Callable[[Progress], None] | None = None,
+                   stop: StopFlag | None = None):
+    """An upscaler trained on uint8 likes at twice the base's side for `upscaler_steps`; (upscaler, steps, losses)."""
+    from devface_core.gan.upscaler import STEPS_PER_CHUNK, UpscalerTraining, build_critic, build_upscaler
+
+    upscaler = build_upscaler(config.seed)
+    training = UpscalerTraining(upscaler, build_critic(config.seed), likes, config.batch_size, config.seed)
+    started, done, losses = time.perf_counter(), 0, {}
+    phases.info("training the ×2 upscaler on %d images (%d steps)", len(likes), config.upscaler_steps)
+    while done < config.upscaler_steps and not (stop and stop.is_set()):
+        chunk = min(STEPS_PER_CHUNK, config.upscaler_steps - done)
+        losses, done = training.run(chunk), done + chunk
+        if progress:
+            progress(Progress(0, 0, done, losses, time.perf_counter() - started, config.upscaler_steps))
+    return upscaler, done, losses
+
+
+def run_upscaler_training(source: ImageSource, user_ids: Iterable[str], config: Config,
+                          progress: Callable[[Progress], None] | None = None,
+                          stop: StopFlag | None = None) -> UpscalerReport:
+    """Train an upscaler for the base `config.init_from` on every user's likes and add it to that base."""
+    from devface_core.gan.bases import save_part  # TensorFlow loads here
+    from devface_core.gan.recipe import plan_training
+
+    config = plan_training(config).config  # the base's shape, checked against it
+    users = tuple(user_ids)
+    try:
+        likes = likes_at_twice_the_side(source, users, config)
+    except NoImagesError as exc:
+        raise NoImagesError(f"upscaler: {exc}") from None
+    with native_output_captured():
+        upscaler, steps, losses = train_upscaler(likes, config, progress, stop)
+        phases.info("adding the upscaler to the base in %s", config.init_from)
+        save_part(config.init_from, "upscaler", upscaler)
+    return UpscalerReport(users, len(likes), steps, losses, str(Path(config.init_from)), bool(stop and stop.is_set()))
+
+
+def detail_side(config: Config) -> int:
+    """The side a published face's detail comes from: twice the base's when it has an upscaler and
+    `upscale` is on, else the side the faces are drawn at."""
+    upscaled = config.upscale and config.init_from and has_upscaler(config.init_from)
+    return 2 * config.image_size if upscaled else config.image_size
+
+
+def upscaled_face(config: Config, face: np.ndarray) -> np.ndarray:
+    """One uint8 face at `detail_side(config)`: through the base's upscaler, or as it is."""
+    if detail_side(config) == face.shape[0]:
+        return face
+    from devface_core.gan.bases import load_model_weights
+    from devface_core.gan.upscaler import build_upscaler, upscale
+
+    upscaler = load_model_weights(build_upscaler(), config.init_from, "upscaler")
+    return upscale(upscaler, face[None])[0]

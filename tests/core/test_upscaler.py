@@ -1,0 +1,121 @@
+"""A base's ×2 upscaler: trained with the base on the likes at twice its side, and what a run publishes through it."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import attrs
+import numpy as np
+import pytest
+import tensorflow as tf
+from click.testing import CliRunner
+from PIL import Image
+
+from devface_adapters.cli import main
+from devface_adapters.memory import MemoryAdapter
+from devface_core.config import Config
+from devface_core.gan.bases import load_model_weights, save_compact_base
+from devface_core.gan.trainer import Trainer
+from devface_core.gan.upscaler import UpscalerTraining, blurred, build_critic, build_upscaler, shrunk, upscale
+from devface_core.imaging import decode_image, to_array
+from devface_core.pipeline import run_pipeline, run_pretraining
+from devface_core.saved_settings import has_upscaler
+from tests.helpers.images import demo_faces, face_like
+from tests.helpers.sources import two_users
+
+
+# A tiny base (16², 8-D noise) and its runs.
+TINY = Config(epochs=100_000, batch_size=4, image_size=16, z_dim=8, sample_every=4, samples_per_snapshot=2, ema=0.9,
+              encoder_steps=0)
+
+
+def likes_at(size: int, count: int = 8) -> np.ndarray:
+    """`count` test faces at size×size, as uint8 arrays."""
+    return np.stack([to_array(decode_image(face_like(index, size), "like")) for index in range(count)])
+
+
+@pytest.fixture(scope="module")
+def upscaling_base(tmp_path_factory):
+    """A tiny base (16²) pretrained with a 40-step upscaler, and the store of likes it learnt from."""
+    crowd = two_users("upscaler-test")
+    folder = tmp_path_factory.mktemp("upscaler") / "base"
+    config = attrs.evolve(TINY, max_steps=4, upscaler_steps=40)
+    report = run_pretraining(crowd, ["ann", "bob"], config, folder)
+    return folder, crowd, report
+
+
+
+
+def test_an_untrained_upscaler_draws_the_plain_bilinear_enlargement():
+    faces = likes_at(16, 3)
+    plain = tf.image.resize(tf.cast(faces, tf.float32) / 127.5 - 1.0, (32, 32), "bilinear")
+    expected = np.clip(np.round(plain.numpy() * 127.5 + 127.5), 0, 255)
+    assert np.abs(upscale(build_upscaler(), faces).astype(float) - expected).max() <= 1
+
+
+def test_training_redraws_soft_shrunk_likes_closer_than_the_plain_enlargement():
+    likes = demo_faces(8, 32)
+    # A base draws softer faces than shrunk photos: what the upscaler is trained to redraw sharply.
+    soft = np.round(blurred(tf.constant(shrunk(likes), tf.float32), tf.constant(0.8)).numpy()).astype(np.uint8)
+    upscaler = build_upscaler()
+    before = np.abs(upscale(upscaler, soft).astype(float) - likes).mean()
+    UpscalerTraining(upscaler, build_critic(), likes, batch_size=4).run(150)
+    after = np.abs(upscale(upscaler, soft).astype(float) - likes).mean()
+    assert after < 0.85 * before, (before, after)
+
+
+def test_pretraining_trains_the_upscaler_on_the_likes_at_twice_the_side(upscaling_base):
+    folder, _, report = upscaling_base
+    assert report.upscaler_steps == 40 and has_upscaler(folder)
+    upscaler = load_model_weights(build_upscaler(), folder, "upscaler")
+    assert upscale(upscaler, likes_at(16, 2)).shape == (2, 32, 32, 3)
+    assert not np.allclose(upscaler.get_weights()[-1], 0)  # trained: its last layer left zero
+
+
+def test_a_run_publishes_its_face_from_twice_the_base_side_unless_told_not_to(upscaling_base):
+    folder, crowd, _ = upscaling_base
+    published = {}
+    for upscale_on in (True, False):
+        sink = MemoryAdapter(space=f"upscaler-run-{upscale_on}")
+        config = attrs.evolve(TINY, init_from=str(folder), finetune_steps=2, upscale=upscale_on)
+        report = run_pipeline(crowd, sink, "ann", config)
+        assert report.detail_size == (32 if upscale_on else 16) and "render" in report.timings_s
+        image = sink.space.published("ann")
+        assert image.metadata["detail_size"] == report.detail_size
+        published[upscale_on] = np.asarray(Image.open(io.BytesIO(image.png)), dtype=float)
+    assert published[True].shape == published[False].shape == (492, 500, 3)  # the output size either way
+    assert np.abs(published[True] - published[False]).mean() > 0.5  # through the upscaler, not straight from 16²
+
+
+def test_a_base_without_an_upscaler_publishes_from_its_own_side(tiny_config, tmp_path):
+    Trainer(tiny_config).save_base(tmp_path / "base")
+    sink = MemoryAdapter(space="upscaler-none")
+    report = run_pipeline(two_users("upscaler-none"), sink, "ann",
+                          attrs.evolve(tiny_config, init_from=str(tmp_path / "base"), finetune_steps=1))
+    assert report.detail_size == 16
+
+
+def test_a_compact_base_keeps_its_upscaler_and_a_base_saved_again_without_one_drops_it(tiny_config, tmp_path):
+    trainer, upscaler = Trainer(tiny_config), build_upscaler(seed=3)
+    trainer.save_base(tmp_path / "full", upscaler=upscaler)
+    save_compact_base(trainer.models, trainer.config, tmp_path / "compact", upscaler=upscaler)
+    for folder in ("full", "compact"):
+        loaded = load_model_weights(build_upscaler(), tmp_path / folder, "upscaler")
+        assert all(np.allclose(a, b, atol=1e-2) for a, b in zip(loaded.get_weights(), upscaler.get_weights()))
+    trainer.save_base(tmp_path / "full")  # a new base: the old upscaler may speak for another crowd
+    assert not has_upscaler(tmp_path / "full") and has_upscaler(tmp_path / "compact")
+
+
+def test_devface_upscaler_adds_one_to_a_base_and_refuses_the_builtin(tiny_config, tmp_path):
+    Trainer(tiny_config).save_base(tmp_path / "base")
+    likes = tmp_path / "likes" / "ann"
+    likes.mkdir(parents=True)
+    for index in range(3):
+        (likes / f"{index}.png").write_bytes(face_like(index, 32))
+    result = CliRunner().invoke(main, ["upscaler", "--base", str(tmp_path / "base"), "--source",
+                                       f"dir:{tmp_path / 'likes'}", "--upscaler-steps", "5", "--batch-size", "2", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["steps"] == 5 and has_upscaler(tmp_path / "base")
+    result = CliRunner().invoke(main, ["upscaler", "--base", "builtin", "--source", f"dir:{tmp_path / 'likes'}"])
+    assert result.exit_code == 2 and "builtin base ships with its upscaler" in result.output
