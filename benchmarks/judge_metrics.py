@@ -1,5 +1,6 @@
 """Figures over face descriptors (numpy only): KID, identity diversity, distance to the likes' mean,
-identity copies and taste accuracy. The descriptors come from `judges.py`; these functions only count."""
+identity copies and taste accuracy (the descriptors come from `judges.py`; these functions only count), and
+the sharpness of images."""
 
 from __future__ import annotations
 
@@ -68,3 +69,11 @@ def taste_accuracy(samples: dict[str, np.ndarray], likes: dict[str, np.ndarray])
         nearest = pairwise_distances(samples[user], centroids).argmin(axis=1)
         shares[user] = float((nearest == index).mean())
     return shares
+
+
+def sharpness(images: np.ndarray) -> float:
+    """Mean squared Laplacian of the luminance (0..1) over uint8 images: the energy of their finest detail."""
+    luminance = images.astype(np.float64).mean(axis=-1) / 255.0
+    laplacian = (luminance[:, :-2, 1:-1] + luminance[:, 2:, 1:-1] + luminance[:, 1:-1, :-2] + luminance[:, 1:-1, 2:]
+                 - 4 * luminance[:, 1:-1, 1:-1])
+    return float(np.mean(laplacian ** 2))

@@ -46,10 +46,10 @@ def likes_at_twice_the_side(source: ImageSource, user_ids: Iterable[str], config
 def train_upscaler(likes: np.ndarray, config: Config, progress: Callable[[Progress], None] | None = None,
                    stop: StopFlag | None = None):
     """An upscaler trained on uint8 likes at twice the base's side for `upscaler_steps`; (upscaler, steps, losses)."""
-    from devface_core.gan.upscaler import STEPS_PER_CHUNK, UpscalerTraining, build_critic, build_upscaler
+    from devface_core.gan.upscaler import STEPS_PER_CHUNK, UpscalerTraining, build_upscaler
 
     upscaler = build_upscaler(config.seed)
-    training = UpscalerTraining(upscaler, build_critic(config.seed), likes, config.batch_size, config.seed)
+    training = UpscalerTraining(upscaler, likes, config.batch_size, config.seed)
     started, done, losses = time.perf_counter(), 0, {}
     phases.info("training the ×2 upscaler on %d images (%d steps)", len(likes), config.upscaler_steps)
     while done < config.upscaler_steps and not (stop and stop.is_set()):

@@ -1,5 +1,6 @@
-"""Make a trained base the one that ships with devface: compact (float16 sampler and discriminator) in
-devface_core/builtin_base/, and its own samples as the demo source's faces in devface_adapters/demo_faces/.
+"""Make a trained base the one that ships with devface: compact (float16 sampler, discriminator, and the
+encoder and upscaler when the base has them) in devface_core/builtin_base/, and its own samples as the demo
+source's faces in devface_adapters/demo_faces/.
 
 Run: python scripts/ship_base.py BASE_FOLDER [--faces 24] [--seed 2026]
 The faces are the base's samples on noise of a fixed seed, in order: none is picked by hand.
@@ -23,13 +24,20 @@ def main() -> None:
     args = parser.parse_args()
     from devface_core.config import load_config
     from devface_core.fields import BUILTIN_BASE
-    from devface_core.gan.bases import save_compact_base
+    from devface_core.gan.bases import load_model_weights, save_compact_base
+    from devface_core.gan.encoder import build_encoder
     from devface_core.gan.trainer import Trainer
+    from devface_core.gan.upscaler import build_upscaler
     from devface_core.imaging import encode_png
+    from devface_core.saved_settings import has_encoder, has_upscaler
 
     trainer = Trainer(load_config(environ={}, overrides={"init_from": str(args.base)}))
+    config = trainer.config
+    encoder = (load_model_weights(build_encoder(config.image_size, config.z_dim), args.base, "encoder")
+               if has_encoder(args.base) else None)
+    upscaler = load_model_weights(build_upscaler(), args.base, "upscaler") if has_upscaler(args.base) else None
     shutil.rmtree(BUILTIN_BASE, ignore_errors=True)
-    save_compact_base(trainer.models, trainer.config, BUILTIN_BASE)
+    save_compact_base(trainer.models, config, BUILTIN_BASE, encoder, upscaler)
     shipped = Trainer(load_config(environ={}, overrides={"init_from": "builtin"}))
     shutil.rmtree(FACES, ignore_errors=True)
     FACES.mkdir(parents=True)

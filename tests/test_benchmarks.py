@@ -111,3 +111,14 @@ def test_bases_judges_each_precision_along_its_pretraining_beside_real_faces():
     assert [(row.split()[1], *row.split()[-4:-2]) for row in rows[1:]] == [
         ("float32", "4", "-"), ("mixed_bfloat16", "4", "-"), ("float32", "8", "4"), ("mixed_bfloat16", "8", "4")]
     assert lines[-1].startswith("samples: ")
+
+
+def test_sharpness_judges_plain_and_learned_enlargements_beside_real_faces():
+    if not any((BENCHMARKS.parents[1] / "shared" / "data" / "frontend_faces").glob("*.png")):
+        service_unavailable("the sharpness benchmark needs ../shared/data/frontend_faces")
+    lines = run_quick("sharpness.py")
+    rows = [line for line in lines if line.startswith(("real", "base"))]
+    assert [row.split("  ")[0] for row in rows] == [
+        "real crowd faces (the floor)", "base samples, Lanczos ×2 (no upscaler)", "base samples, the base's own upscaler",
+        "base samples, upscaler, blur ≤ 1.2", "base samples, upscaler, blur ≤ 0.6"]
+    assert all(float(row.split()[-3]) > 0 for row in rows)  # every row's sharpness against real faces'

@@ -2,9 +2,9 @@
 
 It is trained with the base, on the crowd's likes read at twice the base's side (the front end posts
 128² likes, so a 64² base has real detail to learn): each like is shrunk to the base's side, and most of the
-time blurred too (a base draws softer faces than shrunk photos), and the upscaler learns to redraw the like
-at full side. L1 alone draws the blurred average of every detail that could be there; a small patch critic,
-trained beside it, makes it commit to one. The upscaler is fully convolutional, so one model serves any side.
+time blurred too (a base draws softer faces than shrunk photos), and the upscaler learns, by L1, to redraw the
+like at full side. A patch critic beside L1 (weights 0.05 and 0.3) changed neither sharpness nor the judges
+(benchmarks/sharpness.py, docs/benchmarks.md), so there is none. It is fully convolutional: one model, any side.
 """
 
 from __future__ import annotations
@@ -16,14 +16,11 @@ from keras import layers
 from PIL import Image
 
 from devface_core.gan.graphs import compiled
-from devface_core.gan.losses import r1_penalty
 
 FACTOR = 2
 CHANNELS, BLOCKS = 32, 3
-# The critic's share of the upscaler's loss: measured in benchmarks/sharpness.py (docs/benchmarks.md).
-CRITIC_WEIGHT = 0.05
-R1_GAMMA = 1.0
-# The blur a shrunk like gets, in pixels of the base's side: uniform up to the most, none below the least.
+# The blur a shrunk like gets, in pixels of the base's side: uniform up to the most, none below the least
+# (benchmarks/sharpness.py --max-blurs measures the most).
 MIN_BLUR_SIGMA, MAX_BLUR_SIGMA = 0.3, 1.2
 STEPS_PER_CHUNK = 25
 
@@ -55,18 +52,6 @@ def build_upscaler(seed: int = 0) -> keras.Model:
     return keras.Model(image, enlarged + PixelShuffle()(x), name="upscaler")
 
 
-def build_critic(seed: int = 0) -> keras.Model:
-    """A patch critic: a logit per 8×8 patch of an enlarged face."""
-    image = keras.Input((None, None, 3), name="face")
-    x = image
-    for index, filters in enumerate((32, 64, 128)):
-        init = keras.initializers.GlorotUniform(seed=seed * 1000 + 800 + index)
-        x = layers.LeakyReLU(negative_slope=0.2)(layers.Conv2D(filters, 4, 2, padding="same",
-                                                               kernel_initializer=init)(x))
-    logits = layers.Conv2D(1, 3, padding="same", kernel_initializer=keras.initializers.GlorotUniform(seed=seed + 9))(x)
-    return keras.Model(image, logits, name="upscaler_critic")
-
-
 def shrunk(images: np.ndarray, factor: int = FACTOR) -> np.ndarray:
     """uint8 faces shrunk by `factor` with the filter a run fits likes with (Lanczos)."""
     side = images.shape[1] // factor
@@ -85,17 +70,15 @@ def blurred(images: tf.Tensor, sigma: tf.Tensor) -> tf.Tensor:
 
 
 class UpscalerTraining:
-    """Trains an upscaler and its critic on resident uint8 likes at full side; `run(steps)` does the steps."""
+    """Trains an upscaler on resident uint8 likes at full side; `run(steps)` does the steps."""
 
-    def __init__(self, upscaler: keras.Model, critic: keras.Model, likes: np.ndarray, batch_size: int,
-                 seed: int = 0, learning_rate: float = 4e-4):
-        self.upscaler, self.critic = upscaler, critic
+    def __init__(self, upscaler: keras.Model, likes: np.ndarray, batch_size: int, seed: int = 0,
+                 learning_rate: float = 4e-4, max_blur: float = MAX_BLUR_SIGMA):
+        self.upscaler, self._max_blur = upscaler, max_blur
         self._full, self._small = tf.constant(likes, tf.uint8), tf.constant(shrunk(likes), tf.uint8)
         self._batch, self._rng = batch_size, tf.random.Generator.from_seed(seed + 11)
         self._optimizer = keras.optimizers.Adam(learning_rate)
-        self._critic_optimizer = keras.optimizers.Adam(learning_rate / 2, beta_1=0.5)
         self._optimizer.build(upscaler.trainable_variables)
-        self._critic_optimizer.build(critic.trainable_variables)
         self._compiled = compiled(self._step)
 
     def run(self, steps: int) -> dict[str, float]:
@@ -111,24 +94,16 @@ class UpscalerTraining:
         mirrored = self._rng.uniform([self._batch, 1, 1, 1]) < 0.5
         small, full = (tf.where(mirrored, x[:, :, ::-1], x) for x in
                        (tf.cast(tf.gather(images, index), tf.float32) / 127.5 - 1.0 for images in (self._small, self._full)))
-        sigma = self._rng.uniform([], 0.0, MAX_BLUR_SIGMA)
+        sigma = self._rng.uniform([], 0.0, self._max_blur)
         return tf.cond(sigma > MIN_BLUR_SIGMA, lambda: blurred(small, sigma), lambda: small), full
 
     def _step(self) -> dict[str, tf.Tensor]:
         small, full = self._pairs()
         with tf.GradientTape() as tape:
-            drawn = self.upscaler(small, training=True)
-            l1 = tf.reduce_mean(tf.abs(drawn - full))
-            loss = l1 + CRITIC_WEIGHT * tf.reduce_mean(tf.nn.softplus(-self.critic(drawn)))
+            l1 = tf.reduce_mean(tf.abs(self.upscaler(small, training=True) - full))
         variables = self.upscaler.trainable_variables
-        self._optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
-        with tf.GradientTape() as tape:
-            real = self.critic(full)
-            critic_loss = (tf.reduce_mean(tf.nn.softplus(-real)) + tf.reduce_mean(tf.nn.softplus(self.critic(drawn)))
-                           + R1_GAMMA / 2 * r1_penalty(real, full))
-        variables = self.critic.trainable_variables
-        self._critic_optimizer.apply_gradients(zip(tape.gradient(critic_loss, variables), variables))
-        return {"l1": l1, "critic": critic_loss}
+        self._optimizer.apply_gradients(zip(tape.gradient(l1, variables), variables))
+        return {"l1": l1}
 
 
 def upscale(upscaler: keras.Model, faces: np.ndarray) -> np.ndarray:

@@ -12,7 +12,7 @@ from devface_core.fields import BUILTIN_BASE
 from devface_core.gan.bases import COMPACT_FILE, save_compact_base
 from devface_core.gan.trainer import Trainer
 from devface_core.imaging import decode_image, to_array
-from devface_core.saved_settings import has_encoder
+from devface_core.saved_settings import has_encoder, has_upscaler
 
 
 def shipped_weights(model: str) -> list[np.ndarray]:
@@ -23,6 +23,7 @@ def shipped_weights(model: str) -> list[np.ndarray]:
 def test_the_shipped_base_is_at_most_10_mb_and_init_from_builtin_starts_from_it():
     assert sum(path.stat().st_size for path in BUILTIN_BASE.iterdir()) <= 10_000_000
     assert has_encoder(BUILTIN_BASE)  # so a run from it draws at the likes' codes by default
+    assert has_upscaler(BUILTIN_BASE)  # and publishes its face from 128²
     config = load_config(environ={}, overrides={"init_from": "builtin"})
     assert config.init_from == str(BUILTIN_BASE) and config.image_size == 64  # the shape comes from the base
     trainer = Trainer(config)

@@ -17,7 +17,7 @@ from devface_adapters.memory import MemoryAdapter
 from devface_core.config import Config
 from devface_core.gan.bases import load_model_weights, save_compact_base
 from devface_core.gan.trainer import Trainer
-from devface_core.gan.upscaler import UpscalerTraining, blurred, build_critic, build_upscaler, shrunk, upscale
+from devface_core.gan.upscaler import UpscalerTraining, blurred, build_upscaler, shrunk, upscale
 from devface_core.imaging import decode_image, to_array
 from devface_core.pipeline import run_pipeline, run_pretraining
 from devface_core.saved_settings import has_upscaler
@@ -60,7 +60,7 @@ def test_training_redraws_soft_shrunk_likes_closer_than_the_plain_enlargement():
     soft = np.round(blurred(tf.constant(shrunk(likes), tf.float32), tf.constant(0.8)).numpy()).astype(np.uint8)
     upscaler = build_upscaler()
     before = np.abs(upscale(upscaler, soft).astype(float) - likes).mean()
-    UpscalerTraining(upscaler, build_critic(), likes, batch_size=4).run(150)
+    UpscalerTraining(upscaler, likes, batch_size=4).run(150)
     after = np.abs(upscale(upscaler, soft).astype(float) - likes).mean()
     assert after < 0.85 * before, (before, after)
 

@@ -1,0 +1,111 @@
+"""Published faces' detail: a base's samples enlarged ×2 by a plain filter or by learned upscalers, judged from
+outside beside real faces at the same side.
+
+Run: python benchmarks/sharpness.py [--base builtin] [--steps 2000] [--max-blurs 1.2,0.6] [--samples 64]
+     [--sheet PNG] [--quick]
+Upscalers are trained here (the product's own training, `gan/upscaler.py`) on the crowd of
+benchmarks/bases.py (front-end faces less every third, and the demo faces) at twice the base's side, one per
+most blur of their shrunk inputs; a base that holds an upscaler of its own gets a row for it too. Every row is the same samples of
+the base at twice its side. Sharpness is the mean squared Laplacian of the luminance, divided by that of
+real faces at the same side (the held-out every third front-end face): 1.00 is a photo's detail. The
+judges (benchmarks/judges.py) and KID against those held-out faces say whether detail cost the faces
+anything. Needs the bench extra: pip install -e '.[bench]'.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+import bases
+import common
+import judge_metrics as metrics
+import judges as judging
+import taste_setup
+
+
+def parse_arguments() -> argparse.Namespace:
+    """The benchmark's command line."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--base", default="builtin", help="the base whose samples are enlarged (default: builtin)")
+    parser.add_argument("--steps", type=int, default=2000, help="training steps of each upscaler")
+    parser.add_argument("--max-blurs", default="1.2,0.6", help="one upscaler per most blur of its inputs (pixels)")
+    parser.add_argument("--samples", type=int, default=64)
+    parser.add_argument("--sheet", type=Path, help="a PNG of 8 samples per row (default: none)")
+    parser.add_argument("--quick", action="store_true", help="4 steps, 4 samples, 24 faces: proves it runs")
+    args = parser.parse_args()
+    args.blurs, args.faces = [float(blur) for blur in args.max_blurs.split(",")], 0
+    if args.quick:
+        args.steps, args.samples, args.faces = 4, 4, 24
+    return args
+
+
+def enlarged(faces: np.ndarray) -> np.ndarray:
+    """uint8 faces at twice their side by the Lanczos filter a run resizes with when nothing upscales."""
+    side = 2 * faces.shape[1]
+    return np.stack([np.asarray(Image.fromarray(face).resize((side, side), Image.Resampling.LANCZOS))
+                     for face in faces])
+
+
+def trained_upscaler(crowd: np.ndarray, steps: int, max_blur: float):
+    """An upscaler trained on the crowd's faces at full side for `steps`; (upscaler, seconds)."""
+    from devface_core.gan.upscaler import UpscalerTraining, build_upscaler
+
+    upscaler = build_upscaler()
+    started = time.perf_counter()
+    UpscalerTraining(upscaler, crowd, batch_size=16, max_blur=max_blur).run(steps)
+    return upscaler, time.perf_counter() - started
+
+
+def through(upscaler, faces: np.ndarray) -> tuple[np.ndarray, float]:
+    """Faces at twice their side through `upscaler`, and the milliseconds per face it took."""
+    from devface_core.gan.upscaler import upscale
+
+    upscale(upscaler, faces[:1])  # the first call builds the graph
+    started = time.perf_counter()
+    upscaled = upscale(upscaler, faces)
+    return upscaled, 1000 * (time.perf_counter() - started) / len(faces)
+
+
+def main() -> None:
+    args = parse_arguments()
+    from devface_core.fields import to_base_folder
+    from devface_core.gan.bases import load_model_weights
+    from devface_core.gan.upscaler import build_upscaler
+    from devface_core.saved_settings import has_upscaler
+
+    judges = judging.FaceJudges()
+    base = Path(to_base_folder(args.base))
+    samples = taste_setup.base_samples(base, args.samples)
+    side = 2 * samples.shape[1]
+    crowd, reference = bases.crowd_and_reference(side, args.faces)
+    floor = metrics.sharpness(reference)
+    print(common.machine_line())
+    print(f"{len(samples)} samples of {args.base} at {samples.shape[1]}² shown at {side}²; {len(crowd)} crowd "
+          f"faces, {len(reference)} held out; upscalers trained {args.steps} steps each")
+    print(f"{judging.HEADER} {'sharpness×real':>14} {'train s':>8} {'ms/face':>8}")
+    real = crowd[np.random.default_rng(0).permutation(len(crowd))[: args.samples]]
+    rows = [("real crowd faces (the floor)", real, None, None)]
+    rows.append(("base samples, Lanczos ×2 (no upscaler)", enlarged(samples), None, None))
+    if has_upscaler(base):
+        upscaled, ms = through(load_model_weights(build_upscaler(), base, "upscaler"), samples)
+        rows.append(("base samples, the base's own upscaler", upscaled, None, ms))
+    for blur in args.blurs:
+        upscaler, seconds = trained_upscaler(crowd, args.steps, blur)
+        upscaled, ms = through(upscaler, samples)
+        rows.append((f"base samples, upscaler, blur ≤ {blur:g}", upscaled, seconds, ms))
+    for label, faces, seconds, ms in rows:
+        figures = judging.judge(judges, faces, crowd, reference)
+        print(f"{judging.row(label, figures)} {metrics.sharpness(faces) / floor:>14.2f} "
+              f"{'—' if seconds is None else f'{seconds:.0f}':>8} {'—' if ms is None else f'{ms:.1f}':>8}", flush=True)
+    if args.sheet:
+        taste_setup.write_thumbnails(args.sheet, [(label, faces) for label, faces, _, _ in rows], scale=1)
+        print(f"sheet: {args.sheet}")
+
+
+if __name__ == "__main__":
+    main()
