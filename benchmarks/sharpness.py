@@ -33,12 +33,13 @@ def parse_arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--base", default="builtin", help="the base whose samples are enlarged (default: builtin)")
     parser.add_argument("--steps", type=int, default=2000, help="training steps of each upscaler")
-    parser.add_argument("--max-blurs", default="1.2,0.6", help="one upscaler per most blur of its inputs (pixels)")
+    parser.add_argument("--max-blurs", default="1.2,0.6", help="one upscaler per most blur of its inputs (pixels; "
+                        "'': none, for a base with its own)")
     parser.add_argument("--samples", type=int, default=64)
     parser.add_argument("--sheet", type=Path, help="a PNG of 8 samples per row (default: none)")
     parser.add_argument("--quick", action="store_true", help="4 steps, 4 samples, 24 faces: proves it runs")
     args = parser.parse_args()
-    args.blurs, args.faces = [float(blur) for blur in args.max_blurs.split(",")], 0
+    args.blurs, args.faces = [float(blur) for blur in args.max_blurs.split(",") if blur], 0
     if args.quick:
         args.steps, args.samples, args.faces = 4, 4, 24
     return args

@@ -19,9 +19,10 @@ from devface_core.gan.graphs import compiled
 
 FACTOR = 2
 CHANNELS, BLOCKS = 32, 3
-# The blur a shrunk like gets, in pixels of the base's side: uniform up to the most, none below the least
-# (benchmarks/sharpness.py --max-blurs measures the most).
-MIN_BLUR_SIGMA, MAX_BLUR_SIGMA = 0.3, 1.2
+# The blur a shrunk like gets, in pixels of the base's side: uniform up to the most, none below the least.
+# Up to 0.9 or 1.2, the upscaler drew twice the detail of 0.6's, but a cross-hatched grid over the
+# backgrounds, and MTCNN found fewer faces (benchmarks/sharpness.py; docs/benchmarks.md, "Published detail").
+MIN_BLUR_SIGMA, MAX_BLUR_SIGMA = 0.3, 0.6
 STEPS_PER_CHUNK = 25
 
 
