@@ -86,7 +86,8 @@ def run_pretraining(source: ImageSource, user_ids: Iterable[str], config: Config
     """Train one model on the liked images of all `user_ids` together, then its encoder (`encoder_steps`) and
     its upscaler (`upscaler_steps`), and save them as a base in `out`: resumable with checkpoint_dir, and
     ended early by `stop` (a threading.Event) with a usable base all the same."""
-    from devface_core.encoding import likes_of, train_encoder
+    from devface_core.base_parts import likes_of
+    from devface_core.encoding import train_encoder
 
     plan = plan_training(config, pretraining=True)
     try:

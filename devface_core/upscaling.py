@@ -3,39 +3,19 @@ publish faces through it, so a published face's detail comes from twice the base
 
 from __future__ import annotations
 
-import logging
-import time
 from pathlib import Path
 from typing import Callable, Iterable
 
 import attrs
 import numpy as np
 
+from devface_core.base_parts import PartReport, likes_of, phases, train_in_chunks
 from devface_core.config import Config
-from devface_core.encoding import likes_of
 from devface_core.errors import NoImagesError
 from devface_core.native_output import native_output_captured
 from devface_core.protocols import ImageSource
 from devface_core.saved_settings import has_upscaler
 from devface_core.types import Progress, StopFlag
-
-phases = logging.getLogger("devface_core.phases")
-
-
-@attrs.frozen
-class UpscalerReport:
-    """What training a base's upscaler used, how far it got and where it went."""
-
-    users: tuple[str, ...]
-    images_used: int
-    steps: int
-    losses: dict
-    base: str
-    stopped: bool = False
-
-    def to_dict(self) -> dict:
-        """The report as plain JSON-ready data."""
-        return attrs.asdict(self)
 
 
 def likes_at_twice_the_side(source: ImageSource, user_ids: Iterable[str], config: Config) -> np.ndarray:
@@ -46,23 +26,17 @@ def likes_at_twice_the_side(source: ImageSource, user_ids: Iterable[str], config
 def train_upscaler(likes: np.ndarray, config: Config, progress: Callable[[Progress], None] | None = None,
                    stop: StopFlag | None = None):
     """An upscaler trained on uint8 likes at twice the base's side for `upscaler_steps`; (upscaler, steps, losses)."""
-    from devface_core.gan.upscaler import STEPS_PER_CHUNK, UpscalerTraining, build_upscaler
+    from devface_core.gan.upscaler import UpscalerTraining, build_upscaler
 
     upscaler = build_upscaler(config.seed)
     training = UpscalerTraining(upscaler, likes, config.batch_size, config.seed)
-    started, done, losses = time.perf_counter(), 0, {}
-    phases.info("training the ×2 upscaler on %d images (%d steps)", len(likes), config.upscaler_steps)
-    while done < config.upscaler_steps and not (stop and stop.is_set()):
-        chunk = min(STEPS_PER_CHUNK, config.upscaler_steps - done)
-        losses, done = training.run(chunk), done + chunk
-        if progress:
-            progress(Progress(0, 0, done, losses, time.perf_counter() - started, config.upscaler_steps))
-    return upscaler, done, losses
+    steps, losses = train_in_chunks(training, config.upscaler_steps, "×2 upscaler", len(likes), progress, stop)
+    return upscaler, steps, losses
 
 
 def run_upscaler_training(source: ImageSource, user_ids: Iterable[str], config: Config,
                           progress: Callable[[Progress], None] | None = None,
-                          stop: StopFlag | None = None) -> UpscalerReport:
+                          stop: StopFlag | None = None) -> PartReport:
     """Train an upscaler for the base `config.init_from` on every user's likes and add it to that base."""
     from devface_core.gan.bases import save_part  # TensorFlow loads here
     from devface_core.gan.recipe import plan_training
@@ -77,7 +51,7 @@ def run_upscaler_training(source: ImageSource, user_ids: Iterable[str], config: 
         upscaler, steps, losses = train_upscaler(likes, config, progress, stop)
         phases.info("adding the upscaler to the base in %s", config.init_from)
         save_part(config.init_from, "upscaler", upscaler)
-    return UpscalerReport(users, len(likes), steps, losses, str(Path(config.init_from)), bool(stop and stop.is_set()))
+    return PartReport(users, len(likes), steps, losses, str(Path(config.init_from)), bool(stop and stop.is_set()))
 
 
 def detail_side(config: Config) -> int:

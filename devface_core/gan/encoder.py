@@ -14,7 +14,7 @@ import tensorflow as tf
 from keras import layers
 
 from devface_core.gan.augment import random_flip
-from devface_core.gan.graphs import compiled
+from devface_core.gan.graphs import compiled, run_steps
 
 # Scales at which a redrawn like is compared with the like (full side, then halves): the coarse ones
 # carry a face's layout and colours, which a blurry redraw can still match.
@@ -22,7 +22,6 @@ PYRAMID_LEVELS = 4
 # The codes of the sampler's own faces weigh as much as the likes' redraws: with the redraws alone, codes
 # wandered far outside the noise the sampler was trained on, and faces drawn from them came out smeared.
 LATENT_WEIGHT = 1.0
-STEPS_PER_CHUNK = 25  # between looks at a stop request and progress ticks (encoding.train_encoder)
 
 
 def build_encoder(image_size: int, z_dim: int, seed: int = 0) -> keras.Model:
@@ -67,10 +66,7 @@ class EncoderTraining:
 
     def run(self, steps: int) -> dict[str, float]:
         """Train `steps` steps; the last step's losses."""
-        losses = {}
-        for _ in range(steps):
-            losses = self._compiled()
-        return {name: float(value) for name, value in losses.items()}
+        return run_steps(self._compiled, steps)
 
     def _step(self) -> dict[str, tf.Tensor]:
         noise = self._rng.normal([self._batch, self._z_dim])

@@ -15,7 +15,7 @@ import tensorflow as tf
 from keras import layers
 from PIL import Image
 
-from devface_core.gan.graphs import compiled
+from devface_core.gan.graphs import compiled, run_steps
 
 FACTOR = 2
 CHANNELS, BLOCKS = 32, 3
@@ -23,7 +23,6 @@ CHANNELS, BLOCKS = 32, 3
 # Up to 0.9 or 1.2, the upscaler drew twice the detail of 0.6's, but a cross-hatched grid over the
 # backgrounds, and MTCNN found fewer faces (benchmarks/sharpness.py; docs/benchmarks.md, "Published detail").
 MIN_BLUR_SIGMA, MAX_BLUR_SIGMA = 0.3, 0.6
-STEPS_PER_CHUNK = 25
 
 
 @keras.saving.register_keras_serializable(package="devface")
@@ -84,10 +83,7 @@ class UpscalerTraining:
 
     def run(self, steps: int) -> dict[str, float]:
         """Train `steps` steps; the last step's losses."""
-        losses = {}
-        for _ in range(steps):
-            losses = self._compiled()
-        return {name: float(value) for name, value in losses.items()}
+        return run_steps(self._compiled, steps)
 
     def _pairs(self) -> tuple[tf.Tensor, tf.Tensor]:
         """A batch of (small, full) likes in [-1, 1], mirrored together, the small ones blurred by a random width."""

@@ -57,7 +57,7 @@ def test_an_untrained_upscaler_draws_the_plain_bilinear_enlargement():
 def test_training_redraws_soft_shrunk_likes_closer_than_the_plain_enlargement():
     likes = demo_faces(8, 32)
     # A base draws softer faces than shrunk photos: what the upscaler is trained to redraw sharply.
-    soft = np.round(blurred(tf.constant(shrunk(likes), tf.float32), tf.constant(0.8)).numpy()).astype(np.uint8)
+    soft = np.round(blurred(tf.constant(shrunk(likes), tf.float32), tf.constant(0.5)).numpy()).astype(np.uint8)
     upscaler = build_upscaler()
     before = np.abs(upscale(upscaler, soft).astype(float) - likes).mean()
     UpscalerTraining(upscaler, likes, batch_size=4).run(150)
