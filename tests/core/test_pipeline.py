@@ -35,7 +35,8 @@ def test_publishes_a_500_by_492_png_and_reports_it(likes, tiny_config):
     assert report.snapshot_step == report.steps == face.step == 4  # 2 epochs of 2 steps
     assert report.snapshot_epoch == face.epoch == tiny_config.epochs
     assert report.published_uri == "memory://" + likes.space.name + "/alice.png"
-    assert set(report.timings_s) == {"read", "train", "select", "publish"}
+    assert set(report.timings_s) == {"read", "train", "select", "render", "publish"}
+    assert report.detail_size == face.metadata["detail_size"] == 16  # no base, so no upscaler: its own side
 
 
 def test_bad_images_are_skipped_and_reported_by_key(likes, tiny_config):
