@@ -36,7 +36,7 @@ def test_publishes_a_500_by_492_png_and_reports_it(likes, tiny_config):
     assert report.snapshot_epoch == face.epoch == tiny_config.epochs
     assert report.published_uri == "memory://" + likes.space.name + "/alice.png"
     assert set(report.timings_s) == {"read", "train", "select", "render", "publish"}
-    assert report.detail_size == face.metadata["detail_size"] == 16  # no base, so no upscaler: its own side
+    assert report.detail_size == face.metadata["detail_size"] == tiny_config.image_size  # no base: no upscaler
 
 
 def test_bad_images_are_skipped_and_reported_by_key(likes, tiny_config):
