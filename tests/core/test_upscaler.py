@@ -21,6 +21,7 @@ from devface_core.gan.upscaler import UpscalerTraining, blurred, build_upscaler,
 from devface_core.imaging import decode_image, to_array
 from devface_core.pipeline import run_pipeline, run_pretraining
 from devface_core.saved_settings import has_upscaler
+from devface_core.upscaling import detail_side, upscaled_face
 from tests.helpers.images import demo_faces, face_like
 from tests.helpers.sources import two_users
 
@@ -90,10 +91,9 @@ def test_a_run_publishes_its_face_from_twice_the_base_side_unless_told_not_to(up
 
 def test_a_base_without_an_upscaler_publishes_from_its_own_side(tiny_config, tmp_path):
     Trainer(tiny_config).save_base(tmp_path / "base")
-    sink = MemoryAdapter(space="upscaler-none")
-    report = run_pipeline(two_users("upscaler-none"), sink, "ann",
-                          attrs.evolve(tiny_config, init_from=str(tmp_path / "base"), finetune_steps=1))
-    assert report.detail_size == 16
+    assert detail_side(attrs.evolve(tiny_config, init_from=str(tmp_path / "base"))) == 16
+    face = likes_at(16, 1)[0]
+    assert upscaled_face(attrs.evolve(tiny_config, init_from=str(tmp_path / "base")), face) is face
 
 
 def test_a_compact_base_keeps_its_upscaler_and_a_base_saved_again_without_one_drops_it(tiny_config, tmp_path):
