@@ -112,7 +112,8 @@ def pretrain(source, source_opt, out, user_ids, hours, config_file, as_json, ver
     resumed = f", resumed from step {report.resumed_from_step}" if report.resumed_from_step is not None else ""
     encoded = (f", its encoder {report.encoder_steps} steps" if report.encoder_steps else
                f", no encoder: `devface encoder --base {report.base} --source SPEC` adds one")
-    encoded += f", its upscaler {report.upscaler_steps} steps" if report.upscaler_steps else ", no upscaler"
+    encoded += (f", its upscaler {report.upscaler_steps} steps" if report.upscaler_steps else
+                f", no upscaler: `devface upscaler --base {report.base} --source SPEC` adds one")
     echo(f"base model of {len(report.users)} users ({report.images_used} images, {how}{report.steps} steps"
          f"{resumed}{encoded}) in {report.base}")
 

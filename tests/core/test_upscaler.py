@@ -114,8 +114,22 @@ def test_devface_upscaler_adds_one_to_a_base_and_refuses_the_builtin(tiny_config
     for index in range(3):
         (likes / f"{index}.png").write_bytes(face_like(index, 32))
     result = CliRunner().invoke(main, ["upscaler", "--base", str(tmp_path / "base"), "--source",
-                                       f"dir:{tmp_path / 'likes'}", "--upscaler-steps", "5", "--batch-size", "2", "--json"])
+                                       f"dir:{tmp_path / 'likes'}", "--upscaler-steps", "5", "--batch-size", "2",
+                                       "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["steps"] == 5 and has_upscaler(tmp_path / "base")
     result = CliRunner().invoke(main, ["upscaler", "--base", "builtin", "--source", f"dir:{tmp_path / 'likes'}"])
     assert result.exit_code == 2 and "builtin base ships with its upscaler" in result.output
+
+
+def test_pretrain_without_an_upscaler_says_how_to_add_one(tmp_path):
+    likes = tmp_path / "likes" / "ann"
+    likes.mkdir(parents=True)
+    for index in range(3):
+        (likes / f"{index}.png").write_bytes(face_like(index, 16))
+    result = CliRunner().invoke(main, ["pretrain", "--source", f"dir:{tmp_path / 'likes'}", "--out",
+                                       str(tmp_path / "base"), "--epochs", "1", "--image-size", "16", "--batch-size", "4", "--z-dim", "8",
+                                       "--encoder-steps", "0", "--upscaler-steps", "0", "-q"])
+    assert result.exit_code == 0, result.output
+    assert f"no upscaler: `devface upscaler --base {tmp_path / 'base'} --source SPEC` adds one" in result.output
+    assert not has_upscaler(tmp_path / "base")
