@@ -19,7 +19,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
 import bases
 import common
@@ -47,9 +46,10 @@ def parse_arguments() -> argparse.Namespace:
 
 def enlarged(faces: np.ndarray) -> np.ndarray:
     """uint8 faces at twice their side by the Lanczos filter a run resizes with when nothing upscales."""
+    from devface_core.imaging import resize_array, to_array
+
     side = 2 * faces.shape[1]
-    return np.stack([np.asarray(Image.fromarray(face).resize((side, side), Image.Resampling.LANCZOS))
-                     for face in faces])
+    return np.stack([to_array(resize_array(face, side, side)) for face in faces])
 
 
 def trained_upscaler(crowd: np.ndarray, steps: int, max_blur: float):

@@ -20,7 +20,7 @@ from devface_core.native_output import native_output_captured
 from devface_core.protocols import ImageSink, ImageSource
 from devface_core.selection import Selection, select_snapshot
 from devface_core.types import PretrainReport, Progress, PublishedImage, RunReport, Snapshot, StopFlag
-from devface_core.upscaling import detail_side, likes_at_twice_the_side, train_upscaler, upscaled_face
+from devface_core.upscaling import likes_at_twice_the_side, train_upscaler, upscaled_face
 from devface_core.userid import encoded_user_id, validate_user_id
 
 logger = logging.getLogger(__name__)
@@ -63,7 +63,7 @@ def run_pipeline(
     uri = sink.publish(user_id, image)
     timings["publish"] = time.perf_counter() - started
     logger.info("user %r: published the snapshot of step %d to %s", user_id, selection.snapshot.step, uri)
-    return _report(user_id, training_set, selection, trainer, uri, timings, config)
+    return _report(user_id, training_set, selection, trainer, uri, timings, config, image.metadata["detail_size"])
 
 
 def _check_sink_takes(sink: ImageSink, user_id: str) -> None:
@@ -190,12 +190,12 @@ def published_image(selection: Selection, config: Config, user_id: str) -> Publi
     pixels = upscaled_face(config, selection.snapshot.images[selection.sample_index])
     png = encode_png(resize_array(pixels, width, height))
     metadata = {"user_id": user_id, "reason": selection.reason, "config": config.to_dict(),
-                "detail_size": detail_side(config)}
+                "detail_size": int(pixels.shape[0])}
     return PublishedImage(png, width, height, selection.snapshot.step, selection.snapshot.epoch, selection.score,
                           metadata)
 
 
-def _report(user_id, training_set, selection, trainer, uri, timings, config) -> RunReport:
+def _report(user_id, training_set, selection, trainer, uri, timings, config, detail_size) -> RunReport:
     """The run's report; a run that drew at the likes' codes alone (no trainer) trained no steps."""
     return RunReport(
         user_id=user_id,
@@ -214,7 +214,7 @@ def _report(user_id, training_set, selection, trainer, uri, timings, config) -> 
         config=config.to_dict(),
         resumed_from_step=trainer.resumed_from_step if trainer else None,
         personalization=config.personalize,
-        detail_size=detail_side(config),
+        detail_size=detail_size,
     )
 
 

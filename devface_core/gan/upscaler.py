@@ -13,9 +13,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 from keras import layers
-from PIL import Image
 
 from devface_core.gan.graphs import compiled, run_steps
+from devface_core.imaging import resize_array, to_array
 
 FACTOR = 2
 CHANNELS, BLOCKS = 32, 3
@@ -55,8 +55,7 @@ def build_upscaler(seed: int = 0) -> keras.Model:
 def shrunk(images: np.ndarray, factor: int = FACTOR) -> np.ndarray:
     """uint8 faces shrunk by `factor` with the filter a run fits likes with (Lanczos)."""
     side = images.shape[1] // factor
-    return np.stack([np.asarray(Image.fromarray(face).resize((side, side), Image.Resampling.LANCZOS))
-                     for face in images])
+    return np.stack([to_array(resize_array(face, side, side)) for face in images])
 
 
 def blurred(images: tf.Tensor, sigma: tf.Tensor) -> tf.Tensor:
