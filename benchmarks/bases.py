@@ -1,7 +1,7 @@
 """Bases judged from outside: how a base improves with pretraining, and float32 against mixed bfloat16.
 
 Run: python benchmarks/bases.py [--points 500,1500,3000] [--precisions float32,mixed_bfloat16] [--image-size 64]
-     [--samples 64] [--sheets DIR] [--keep DIR] [--quick]
+     [--samples 64] [--sheets DIR] [--keep DIR] [--set SETTING=VALUE ...] [--quick]
 The crowd is the front-end faces (../shared/data/frontend_faces) less every third, which are held out as
 the real reference for KID, plus the 50 demo faces. Each precision pretrains one base with the product's own
 resumable pretraining (`run_pretraining` with checkpoints and resume), stopping at each point of --points
@@ -35,8 +35,11 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--sheets", type=Path, help="folder for each base's samples as a PNG (default: temporary)")
     parser.add_argument("--keep", type=Path, help="folder that keeps each precision's base and checkpoints "
                         "(default: a temporary one, removed); a later run with the same folder resumes them")
+    parser.add_argument("--set", action="append", default=[], metavar="SETTING=VALUE", dest="settings",
+                        help="a pretraining setting for every base (repeatable), to compare recipes: r1_gamma=1")
     parser.add_argument("--quick", action="store_true", help="tiny bases at 16²: proves the benchmark runs")
     args = parser.parse_args()
+    args.settings = dict(setting.split("=", 1) for setting in args.settings)
     args.points = [int(point) for point in args.points.split(",")]
     args.faces = 0
     if args.quick:
@@ -66,18 +69,21 @@ def crowd_store(crowd: np.ndarray, name: str):
     return store
 
 
-def pretrain_to(store, size: int, precision: str, steps: int, folder: Path, quick: bool) -> tuple[float, str]:
+def pretrain_to(store, size: int, precision: str, steps: int, folder: Path, quick: bool,
+                settings: dict[str, str]) -> tuple[float, str]:
     """Continue this precision's base to `steps` (resuming its checkpoint) and save it; the seconds it took
     and the step it resumed from ('-' for none)."""
     from devface_core.config import load_config
     from devface_core.pipeline import run_pretraining
 
-    # No encoder: this benchmark judges the GAN's own samples (taste.py judges what the encoder adds), and an
-    # encoder trained at every point would be most of a quick run.
+    # No encoder or upscaler: this benchmark judges the GAN's own samples (taste.py and sharpness.py judge what
+    # those add), and training them at every point would be most of a quick run.
     overrides = {"image_size": size, "precision": precision, "max_steps": steps, "resume": True,
-                 "checkpoint_dir": str(folder / "checkpoints"), "checkpoint_every": 250, "encoder_steps": 0}
+                 "checkpoint_dir": str(folder / "checkpoints"), "checkpoint_every": 250, "encoder_steps": 0,
+                 "upscaler_steps": 0}
     if quick:
         overrides.update(batch_size=4, z_dim=8, checkpoint_every=4)
+    overrides.update(settings)
     started = time.perf_counter()
     config = load_config(environ={}, overrides=overrides, pretraining=True)
     report = run_pretraining(store, ["crowd"], config, folder / "base")
@@ -90,7 +96,8 @@ def main() -> None:
     crowd, reference = crowd_and_reference(args.image_size, args.faces)
     sheets = args.sheets or Path(tempfile.mkdtemp(prefix="devface-bases-"))
     print(common.machine_line())
-    print(f"{len(crowd)} crowd faces at {args.image_size}², {len(reference)} held out; {args.samples} samples per row")
+    print(f"{len(crowd)} crowd faces at {args.image_size}², {len(reference)} held out; {args.samples} samples per row; "
+          f"settings: {args.settings or 'defaults'}")
     print(f"{judging.HEADER} {'steps':>6} {'resumed':>7} {'train s':>8} {'steps/s':>8}")
     real = crowd[np.random.default_rng(0).permutation(len(crowd))[: args.samples]]
     print(judging.row("real crowd faces (the floor)", judging.judge(judges, real, crowd, reference)))
@@ -102,7 +109,8 @@ def main() -> None:
         for steps in args.points:  # precisions side by side at each point: the same machine load for both
             for precision in precisions:
                 folder = Path(work) / precision
-                spent, resumed = pretrain_to(stores[precision], args.image_size, precision, steps, folder, args.quick)
+                spent, resumed = pretrain_to(stores[precision], args.image_size, precision, steps, folder, args.quick,
+                                             args.settings)
                 seconds[precision] += spent
                 samples = taste_setup.base_samples(folder / "base", args.samples)
                 taste_setup.write_thumbnails(sheets / f"{precision}-{steps}.png", [(f"{steps}", samples)])
