@@ -83,6 +83,12 @@ class Config:
         None, "shape", "Show the fast discriminator each batch's spread (ProGAN), against alike samples "
         "(default: on for a base, a fine-tune as its base, off from scratch).", converter=to_optional_bool,
         cli="train", kind="switch", checkpoint=True)
+    noise_inputs: bool = setting(False, "shape", "Add learned per-pixel noise to the fast generator's blocks "
+                                 "(StyleGAN's noise inputs), for random fine texture.", converter=to_bool, cli="train",
+                                 kind="switch", checkpoint=True)
+    antialias: bool = setting(False, "shape", "Blur before the fast discriminator's strided convolutions "
+                              "(anti-aliased downsampling).", converter=to_bool, cli="train", kind="switch",
+                              checkpoint=True)
     r1_gamma: float | None = setting(
         None, "recipe", "R1 penalty weight on D's gradient at the likes (0: off; default: 10 for a base and its "
         "fine-tunes, 0 from scratch).", converter=to_optional_float,

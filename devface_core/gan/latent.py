@@ -159,5 +159,6 @@ def build_sampler(config: Config):
     from devface_core.gan.models import build_models
 
     generator, _ = build_models(config.architecture, config.image_size, config.z_dim, config.seed, "float32",
-                                upsample=config.upsample, minibatch_stddev=config.minibatch_stddev)
+                                upsample=config.upsample, minibatch_stddev=config.minibatch_stddev,
+                                noise_inputs=config.noise_inputs)
     return generator

@@ -5,6 +5,8 @@ from __future__ import annotations
 import keras
 from keras import layers
 
+from devface_core.gan.upconv import blur_121
+
 
 @keras.saving.register_keras_serializable(package="devface")
 class GatedLinearUnit(layers.Layer):
@@ -48,3 +50,41 @@ class MinibatchStddev(layers.Layer):
 
     def compute_output_shape(self, input_shape):
         return (*input_shape[:-1], input_shape[-1] + 1)
+
+
+@keras.saving.register_keras_serializable(package="devface")
+class NoiseInput(layers.Layer):
+    """Adds one noise image to every channel, scaled per channel by a learned strength that starts at 0
+    (StyleGAN's noise inputs), so fine texture such as hair can be random instead of a pattern the
+    convolutions repeat. Training draws fresh noise each call; sampling adds a fixed noise image, saved
+    with the weights, so a noise vector always draws the same face."""
+
+    def __init__(self, seed: int | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.seed = seed
+        self._seeds = keras.random.SeedGenerator(seed)
+
+    def build(self, input_shape):
+        self.strength = self.add_weight(shape=(input_shape[-1],), initializer="zeros", name="strength")
+        self.fixed = self.add_weight(shape=(*input_shape[1:3], 1), trainable=False, name="fixed",
+                                     initializer=keras.initializers.RandomNormal(seed=self.seed))
+
+    def call(self, inputs, training=False):
+        if training:
+            shape = (keras.ops.shape(inputs)[0], *inputs.shape[1:3], 1)
+            noise = keras.random.normal(shape, dtype=inputs.dtype, seed=self._seeds)
+        else:
+            noise = keras.ops.cast(self.fixed, inputs.dtype)[None]
+        return inputs + noise * keras.ops.cast(self.strength, inputs.dtype)
+
+    def get_config(self):
+        return {**super().get_config(), "seed": self.seed}
+
+
+@keras.saving.register_keras_serializable(package="devface")
+class Blur(layers.Layer):
+    """A fixed [1, 2, 1]/4 blur in each direction (edges repeated): before a strided convolution, it keeps
+    detail finer than the stride can sample from folding into coarse patterns (anti-aliased downsampling)."""
+
+    def call(self, inputs):
+        return blur_121(inputs)

@@ -14,7 +14,7 @@ from keras import layers
 
 from devface_core.choices import ARCHITECTURES
 from devface_core.errors import ConfigError
-from devface_core.gan.layers import FadeIn, GatedLinearUnit, MinibatchStddev
+from devface_core.gan.layers import Blur, FadeIn, GatedLinearUnit, MinibatchStddev, NoiseInput
 from devface_core.gan.upconv import UpConv2D
 
 ModelPair = tuple[keras.Model, keras.Model]
@@ -73,10 +73,9 @@ def seed_discriminator(image_size: int, seeds: _SeedSequence) -> keras.Model:
     return keras.Model(image, logit, name="seed_discriminator")
 
 
-def _build_seed(image_size: int, z_dim: int, seed: int, fading: bool = False, upsample: str = "nearest",
-                minibatch_stddev: bool = False) -> ModelPair:
+def _build_seed(image_size: int, z_dim: int, seed: int, fading: bool = False, **fast_only) -> ModelPair:
     # The original's nearest upsampling and discriminator are part of what `seed` reproduces, so
-    # `upsample` and `minibatch_stddev` do not apply.
+    # `fast`'s options (upsample, minibatch_stddev, noise_inputs, antialias) do not apply.
     if fading:
         raise ConfigError("architecture 'seed' does not grow progressively (use architecture 'fast')")
     seeds = _SeedSequence(seed)
@@ -98,9 +97,9 @@ def _fast_plan(image_size: int) -> tuple[int, list[int]]:
 
 
 def fast_generator(image_size: int, z_dim: int, seeds: _SeedSequence, fading: bool = False,
-                   upsample: str = "bilinear") -> keras.Model:
+                   upsample: str = "bilinear", noise_inputs: bool = False) -> keras.Model:
     """Few-shot generator: Dense → side×side×256, then blocks of `upsample` ×2 + 3×3 conv (one UpConv2D)
-    + BN + GLU.
+    + BN (+ NoiseInput with `noise_inputs`) + GLU.
 
     No transposed convolutions (their uneven overlap is what draws checkerboards); GLU gates as in FastGAN.
     Layers are named by the side they work at, so a model grown to twice the size (progressive training)
@@ -119,6 +118,8 @@ def fast_generator(image_size: int, z_dim: int, seeds: _SeedSequence, fading: bo
         x = UpConv2D(2 * filters, use_bias=False, kernel_initializer=seeds.glorot(), smooth=upsample == "bilinear",
                      name=f"g_conv_{side}")(x)
         x = layers.BatchNormalization(name=f"g_bn_{side}")(x)
+        if noise_inputs:
+            x = NoiseInput(seed=seeds.next(), name=f"g_noise_{side}")(x)
         x = GatedLinearUnit()(x)
     image = _to_rgb(x, side, seeds)
     if fading:
@@ -138,11 +139,11 @@ def _fast_filters(side: int) -> int:
 
 
 def fast_discriminator(image_size: int, seeds: _SeedSequence, fading: bool = False,
-                       minibatch_stddev: bool = False) -> keras.Model:
+                       minibatch_stddev: bool = False, antialias: bool = False) -> keras.Model:
     """A 1×1 from-RGB, then spectral-normalised blocks (4×4 stride 2, 3×3) with LeakyReLU, no batch norm,
     down to 8×8; one logit. While `fading`, the first block's output is blended with the half-size image's
     from-RGB features (ProGAN's fade-in). `minibatch_stddev` feeds the last 3×3 conv the batch's spread
-    (MinibatchStddev) as one more channel."""
+    (MinibatchStddev) as one more channel; `antialias` blurs before each strided conv."""
     image = keras.Input((image_size, image_size, 3), name="image")
     x = _from_rgb(image, image_size, seeds)
     side = image_size
@@ -151,6 +152,8 @@ def fast_discriminator(image_size: int, seeds: _SeedSequence, fading: bool = Fal
         for kernel, strides in ((4, 2), (3, 1)):
             if minibatch_stddev and last_block and kernel == 3:
                 x = MinibatchStddev(name="d_minibatch_stddev")(x)
+            if antialias and strides == 2:
+                x = Blur(name=f"d_blur_{side}")(x)
             conv = layers.Conv2D(_fast_filters(side // 2), kernel, strides=strides, padding="same",
                                  kernel_initializer=seeds.glorot())
             x = layers.LeakyReLU(negative_slope=0.2)(layers.SpectralNormalization(conv, name=f"d_conv{kernel}_{side}")(x))
@@ -169,25 +172,27 @@ def _from_rgb(image, side: int, seeds: _SeedSequence):
 
 
 def _build_fast(image_size: int, z_dim: int, seed: int, fading: bool = False, upsample: str = "bilinear",
-                minibatch_stddev: bool = False) -> ModelPair:
+                minibatch_stddev: bool = False, noise_inputs: bool = False, antialias: bool = False) -> ModelPair:
     seeds = _SeedSequence(seed)
-    return (fast_generator(image_size, z_dim, seeds, fading, upsample),
-            fast_discriminator(image_size, seeds, fading, minibatch_stddev))
+    return (fast_generator(image_size, z_dim, seeds, fading, upsample, noise_inputs),
+            fast_discriminator(image_size, seeds, fading, minibatch_stddev, antialias))
 
 
-BUILDERS: dict[str, Callable[[int, int, int, bool, str, bool], ModelPair]] = {"seed": _build_seed, "fast": _build_fast}
+BUILDERS: dict[str, Callable[..., ModelPair]] = {"seed": _build_seed, "fast": _build_fast}
 assert set(BUILDERS) == set(ARCHITECTURES), "choices.ARCHITECTURES must list every builder"
 
 
 def build_models(
     architecture: str, image_size: int, z_dim: int, seed: int, precision: str = "float32", fading: bool = False,
     synchronized: bool = False, upsample: str = "bilinear", minibatch_stddev: bool = False,
+    noise_inputs: bool = False, antialias: bool = False,
 ) -> ModelPair:
     """Build (generator, discriminator) for an architecture name, computing in `precision`; `fading` adds
     the fade-in from half the size that progressive growing needs; `synchronized` makes batch norm use the
     whole batch's statistics when the batch is split over devices; `upsample` (nearest or bilinear) is how
     the `fast` generator doubles its side (`seed` keeps the original's nearest); `minibatch_stddev` shows
-    `fast`'s discriminator the batch's spread."""
+    `fast`'s discriminator the batch's spread; `noise_inputs` adds per-pixel noise to `fast`'s generator
+    blocks, `antialias` blurs before its discriminator's strided convs."""
     try:
         builder = BUILDERS[architecture]
     except KeyError:
@@ -196,7 +201,8 @@ def build_models(
     previous = keras.config.dtype_policy()
     keras.config.set_dtype_policy(precision)
     try:
-        models = builder(image_size, z_dim, seed, fading, upsample, minibatch_stddev)
+        models = builder(image_size, z_dim, seed, fading, upsample=upsample, minibatch_stddev=minibatch_stddev,
+                         noise_inputs=noise_inputs, antialias=antialias)
     finally:
         keras.config.set_dtype_policy(previous)
     for layer in (layer for model in models for layer in model.layers):

@@ -69,6 +69,7 @@ def build_stage_models(plan: TrainingPlan, side: int, fading: bool, strategy, pr
         generator, discriminator = build_models(
             config.architecture, side, config.z_dim, config.seed, config.precision, fading=fading,
             synchronized=strategy is not None, upsample=config.upsample, minibatch_stddev=config.minibatch_stddev,
+            noise_inputs=config.noise_inputs, antialias=config.antialias,
         )
         g_optimizer = keras.optimizers.Adam(config.g_learning_rate * plan.learning_rate_scale, beta_1=config.beta_1)
         d_optimizer = keras.optimizers.Adam(config.d_learning_rate * plan.learning_rate_scale, beta_1=config.beta_1)

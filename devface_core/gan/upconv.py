@@ -43,8 +43,8 @@ def upsample_conv(images: tf.Tensor, kernel: tf.Tensor) -> tf.Tensor:
     return tf.nn.depth_to_space(tf.concat(phases, axis=-1), 2)
 
 
-def blur_upsampled(images: tf.Tensor) -> tf.Tensor:
-    """A [1, 2, 1]/4 blur in each direction with edges repeated: turns a nearest ×2 upsample into bilinear."""
+def blur_121(images: tf.Tensor) -> tf.Tensor:
+    """A [1, 2, 1]/4 blur in each direction with edges repeated (after a nearest ×2 upsample: bilinear)."""
     taps = tf.constant([0.25, 0.5, 0.25], images.dtype)
     kernel = tf.tile(tf.einsum("r,s->rs", taps, taps)[:, :, None, None], [1, 1, images.shape[-1], 1])
     padded = tf.pad(images, [[0, 0], [1, 1], [1, 1], [0, 0]], mode="SYMMETRIC")
@@ -73,7 +73,7 @@ class UpConv2D(layers.Layer):
     def call(self, inputs):
         outputs = upsample_conv(inputs, keras.ops.cast(self.kernel, inputs.dtype))
         if self.smooth:
-            outputs = blur_upsampled(outputs)
+            outputs = blur_121(outputs)
         if self.bias is not None:
             outputs = outputs + keras.ops.cast(self.bias, outputs.dtype)
         return self.activation(outputs)

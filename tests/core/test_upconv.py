@@ -8,7 +8,7 @@ import pytest
 import tensorflow as tf
 from keras import layers
 
-from devface_core.gan.upconv import UpConv2D, blur_upsampled
+from devface_core.gan.upconv import UpConv2D, blur_121
 
 
 def _pair(side: int, channels: int, filters: int, use_bias: bool = True) -> tuple[keras.Model, keras.Model]:
@@ -53,7 +53,7 @@ def test_blurring_a_nearest_upsample_is_the_bilinear_upsample(side):
     images = tf.random.stateless_normal([2, side, side, 3], seed=(3, side))
     nearest = tf.image.resize(images, [2 * side, 2 * side], method="nearest")
     bilinear = tf.image.resize(images, [2 * side, 2 * side], method="bilinear")
-    np.testing.assert_allclose(blur_upsampled(nearest).numpy(), bilinear.numpy(), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(blur_121(nearest).numpy(), bilinear.numpy(), rtol=1e-5, atol=1e-5)
 
 
 def test_smooth_equals_bilinear_upsampling_then_convolution_away_from_the_border():

@@ -1,0 +1,84 @@
+"""Noise inputs in the generator and anti-aliased downsampling in the discriminator (settings noise_inputs
+and antialias): what each layer does, and that a base keeps them."""
+
+from __future__ import annotations
+
+import json
+
+import attrs
+import numpy as np
+import pytest
+
+from devface_core.config import load_config
+from devface_core.errors import ConfigError
+from devface_core.gan.layers import Blur, NoiseInput
+from devface_core.gan.models import build_models
+from devface_core.gan.trainer import Trainer
+from tests.helpers.images import demo_faces
+
+NOISE = np.random.default_rng(0).normal(size=(3, 8)).astype("float32")
+
+
+def _strengthen(generator, value: float = 1.0) -> None:
+    for layer in generator.layers:
+        if isinstance(layer, NoiseInput):
+            layer.strength.assign(np.full(layer.strength.shape, value, "float32"))
+
+
+def test_noise_starts_silent_then_varies_training_draws_but_never_a_sampled_face():
+    plain, _ = build_models("fast", 32, 8, seed=0)
+    noisy, _ = build_models("fast", 32, 8, seed=0, noise_inputs=True)
+    assert [layer.name for layer in noisy.layers if isinstance(layer, NoiseInput)] == ["g_noise_16", "g_noise_32"]
+    silent = np.asarray(noisy(NOISE, training=True))
+    assert np.array_equal(silent, np.asarray(noisy(NOISE, training=True)))  # strength 0: the noise adds nothing
+    _strengthen(noisy)
+    first, second = np.asarray(noisy(NOISE, training=True)), np.asarray(noisy(NOISE, training=True))
+    assert np.abs(first - second).max() > 1e-3
+    assert np.array_equal(np.asarray(noisy(NOISE)), np.asarray(noisy(NOISE)))
+    assert len(noisy.weights) == len(plain.weights) + 4  # a strength and a fixed noise image per block
+
+
+def test_the_blur_silences_the_finest_checkerboard_away_from_the_border():
+    rows, cols = np.indices((8, 8))
+    checkerboard = np.where((rows + cols) % 2, 1.0, -1.0).astype("float32")[None, :, :, None]
+    blurred = np.asarray(Blur()(checkerboard))[0, 1:-1, 1:-1, 0]
+    np.testing.assert_allclose(blurred, 0.0, atol=1e-6)
+    flat = np.full((1, 8, 8, 1), 0.5, "float32")
+    np.testing.assert_allclose(np.asarray(Blur()(flat)), flat, atol=1e-6)
+
+
+def test_an_antialiased_discriminator_blurs_before_each_strided_conv():
+    _, plain = build_models("fast", 32, 8, seed=0)
+    _, smooth = build_models("fast", 32, 8, seed=0, antialias=True)
+    assert [layer.name for layer in smooth.layers if isinstance(layer, Blur)] == ["d_blur_32", "d_blur_16"]
+    assert [w.shape for w in smooth.weights] == [w.shape for w in plain.weights]  # the same weights load
+
+
+def test_a_base_keeps_its_noise_and_its_fine_tunes_follow_it(tiny_config, tmp_path):
+    config = attrs.evolve(tiny_config, noise_inputs=True, antialias=True)
+    trainer = Trainer(config)
+    _strengthen(trainer.models.sampler, 0.5)
+    trainer.save_base(tmp_path / "base")
+    base = str(tmp_path / "base")
+    assert load_config(environ={}, overrides={"init_from": base}).noise_inputs  # the base's shape stands in
+    fine_tune = Trainer(attrs.evolve(config, init_from=base))
+    np.testing.assert_array_equal(np.asarray(fine_tune.models.sampler(NOISE)), np.asarray(trainer.models.sampler(NOISE)))
+    with pytest.raises(ConfigError, match=r"noise_inputs True \(this run: False\)"):
+        Trainer(attrs.evolve(config, noise_inputs=False, init_from=base))
+
+
+def test_a_base_saved_before_the_settings_has_neither(tiny_config, tmp_path):
+    Trainer(tiny_config).save_base(tmp_path / "base")
+    settings = tmp_path / "base" / "settings.json"
+    saved = json.loads(settings.read_text())
+    settings.write_text(json.dumps({k: v for k, v in saved.items() if k not in ("noise_inputs", "antialias")}))
+    Trainer(attrs.evolve(tiny_config, init_from=str(tmp_path / "base")))  # fits: neither counts as off
+    with pytest.raises(ConfigError, match=r"antialias False \(this run: True\)"):
+        Trainer(attrs.evolve(tiny_config, antialias=True, init_from=str(tmp_path / "base")))
+
+
+def test_pretraining_with_both_trains_and_draws_faces(tiny_config, tmp_path):
+    config = attrs.evolve(tiny_config, noise_inputs=True, antialias=True, epochs=1)
+    images = demo_faces(6, 16)
+    snapshots = list(Trainer(config).train(images))
+    assert snapshots and snapshots[-1].images.shape[1:] == (16, 16, 3)
