@@ -67,7 +67,7 @@ class NoiseInput(layers.Layer):
     def build(self, input_shape):
         self.strength = self.add_weight(shape=(input_shape[-1],), initializer="zeros", name="strength")
         self.fixed = self.add_weight(shape=(*input_shape[1:3], 1), trainable=False, name="fixed",
-                                     initializer=keras.initializers.RandomNormal(seed=self.seed))
+                                     initializer=keras.initializers.RandomNormal(stddev=1.0, seed=self.seed))
 
     def call(self, inputs, training=False):
         if training:

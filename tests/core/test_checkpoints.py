@@ -29,7 +29,9 @@ def train(config: Config, images, folder):
     return trainer, list(trainer.train(images))
 
 
-def test_resumed_run_matches_the_uninterrupted_run_byte_for_byte(config, dataset, tmp_path):
+@pytest.mark.parametrize("noise_inputs", [False, True])  # with noise: its random draws resume too
+def test_resumed_run_matches_the_uninterrupted_run_byte_for_byte(config, dataset, tmp_path, noise_inputs):
+    config = attrs.evolve(config, noise_inputs=noise_inputs)
     _, uninterrupted = train(config, dataset, tmp_path / "straight")
     train(attrs.evolve(config, max_steps=4), dataset, tmp_path / "split")  # "killed" at step 4, mid-epoch 2
     trainer, resumed = train(attrs.evolve(config, resume=True), dataset, tmp_path / "split")

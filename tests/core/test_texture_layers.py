@@ -36,6 +36,8 @@ def test_noise_starts_silent_then_varies_training_draws_but_never_a_sampled_face
     assert np.abs(first - second).max() > 1e-3
     assert np.array_equal(np.asarray(noisy(NOISE)), np.asarray(noisy(NOISE)))
     assert len(noisy.weights) == len(plain.weights) + 4  # a strength and a fixed noise image per block
+    fixed = np.asarray(noisy.get_layer("g_noise_32").fixed)
+    assert 0.9 < fixed.std() < 1.1  # sampling adds noise as strong as training's, N(0, 1)
 
 
 def test_the_blur_silences_the_finest_checkerboard_away_from_the_border():
