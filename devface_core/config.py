@@ -89,6 +89,10 @@ class Config:
     antialias: bool = setting(False, "shape", "Blur before the fast discriminator's strided convolutions "
                               "(anti-aliased downsampling).", converter=to_bool, cli="train", kind="switch",
                               checkpoint=True)
+    g_width: int = int_setting(1, "shape", "Multiplies the fast generator's channels per block (capped at 128).",
+                               cli="train", checkpoint=True)
+    d_width: int = int_setting(1, "shape", "Multiplies the fast discriminator's channels at every side.",
+                               cli="train", checkpoint=True)
     r1_gamma: float | None = setting(
         None, "recipe", "R1 penalty weight on D's gradient at the likes (0: off; default: 10 for a base and its "
         "fine-tunes, 0 from scratch).", converter=to_optional_float,

@@ -75,7 +75,7 @@ def seed_discriminator(image_size: int, seeds: _SeedSequence) -> keras.Model:
 
 def _build_seed(image_size: int, z_dim: int, seed: int, fading: bool = False, **fast_only) -> ModelPair:
     # The original's nearest upsampling and discriminator are part of what `seed` reproduces, so
-    # `fast`'s options (upsample, minibatch_stddev, noise_inputs, antialias) do not apply.
+    # `fast`'s options (upsample, minibatch_stddev, noise_inputs, antialias, the widths) do not apply.
     if fading:
         raise ConfigError("architecture 'seed' does not grow progressively (use architecture 'fast')")
     seeds = _SeedSequence(seed)
@@ -88,25 +88,26 @@ def build_original_seed(image_size: int, z_dim: int, seed: int) -> ModelPair:
     return seed_generator(image_size, z_dim, seeds, fused=False), seed_discriminator(image_size, seeds)
 
 
-def _fast_plan(image_size: int) -> tuple[int, list[int]]:
-    """(starting side, channels per upsampling block): halve the side down to ≤ 8, 256 channels there."""
+def _fast_plan(image_size: int, width: int = 1) -> tuple[int, list[int]]:
+    """(starting side, channels per upsampling block): halve the side down to ≤ 8, 256 channels there;
+    `width` multiplies each block's channels up to 128 (the first block's)."""
     side, blocks = image_size, 0
     while side > 8 and side % 2 == 0:
         side, blocks = side // 2, blocks + 1
-    return side, [max(32, 256 >> (index + 1)) for index in range(blocks)]
+    return side, [min(128, max(32, 256 >> (index + 1)) * width) for index in range(blocks)]
 
 
 def fast_generator(image_size: int, z_dim: int, seeds: _SeedSequence, fading: bool = False,
-                   upsample: str = "bilinear", noise_inputs: bool = False) -> keras.Model:
+                   upsample: str = "bilinear", noise_inputs: bool = False, width: int = 1) -> keras.Model:
     """Few-shot generator: Dense → side×side×256, then blocks of `upsample` ×2 + 3×3 conv (one UpConv2D)
-    + BN (+ NoiseInput with `noise_inputs`) + GLU.
+    + BN (+ NoiseInput with `noise_inputs`) + GLU; `width` multiplies the channels (see _fast_plan).
 
     No transposed convolutions (their uneven overlap is what draws checkerboards); GLU gates as in FastGAN.
     Layers are named by the side they work at, so a model grown to twice the size (progressive training)
     takes every layer of the smaller one by name. While `fading`, the last block's image is blended with the
     previous side's image upsampled (ProGAN's fade-in), by a FadeIn weight the trainer raises from 0 to 1.
     """
-    side, channels = _fast_plan(image_size)
+    side, channels = _fast_plan(image_size, width)
     z = keras.Input((z_dim,), name="z")
     x = layers.Dense(side * side * 256, kernel_initializer=seeds.glorot(), name="g_dense")(z)
     x = layers.Reshape((side, side, 256))(x)
@@ -133,19 +134,21 @@ def _to_rgb(features, side: int, seeds: _SeedSequence):
                          name=f"g_to_rgb_{side}")(features)
 
 
-def _fast_filters(side: int) -> int:
-    """Discriminator channels at a side: fixed per side (so a grown D holds the smaller one), 128 at 8×8."""
-    return min(256, max(32, 1024 // side))
+def _fast_filters(side: int, width: int = 1) -> int:
+    """Discriminator channels at a side: fixed per side (so a grown D holds the smaller one), 128 at 8×8,
+    times `width`."""
+    return width * min(256, max(32, 1024 // side))
 
 
 def fast_discriminator(image_size: int, seeds: _SeedSequence, fading: bool = False,
-                       minibatch_stddev: bool = False, antialias: bool = False) -> keras.Model:
+                       minibatch_stddev: bool = False, antialias: bool = False, width: int = 1) -> keras.Model:
     """A 1×1 from-RGB, then spectral-normalised blocks (4×4 stride 2, 3×3) with LeakyReLU, no batch norm,
     down to 8×8; one logit. While `fading`, the first block's output is blended with the half-size image's
     from-RGB features (ProGAN's fade-in). `minibatch_stddev` feeds the last 3×3 conv the batch's spread
-    (MinibatchStddev) as one more channel; `antialias` blurs before each strided conv."""
+    (MinibatchStddev) as one more channel; `antialias` blurs before each strided conv; `width` multiplies
+    the channels."""
     image = keras.Input((image_size, image_size, 3), name="image")
-    x = _from_rgb(image, image_size, seeds)
+    x = _from_rgb(image, image_size, seeds, width)
     side = image_size
     while side > 8 and side % 2 == 0:
         last_block = not (side // 2 > 8 and side // 2 % 2 == 0)
@@ -154,11 +157,11 @@ def fast_discriminator(image_size: int, seeds: _SeedSequence, fading: bool = Fal
                 x = MinibatchStddev(name="d_minibatch_stddev")(x)
             if antialias and strides == 2:
                 x = Blur(name=f"d_blur_{side}")(x)
-            conv = layers.Conv2D(_fast_filters(side // 2), kernel, strides=strides, padding="same",
+            conv = layers.Conv2D(_fast_filters(side // 2, width), kernel, strides=strides, padding="same",
                                  kernel_initializer=seeds.glorot())
             x = layers.LeakyReLU(negative_slope=0.2)(layers.SpectralNormalization(conv, name=f"d_conv{kernel}_{side}")(x))
         if fading and side == image_size:
-            smaller = _from_rgb(layers.AveragePooling2D(2)(image), side // 2, seeds)
+            smaller = _from_rgb(layers.AveragePooling2D(2)(image), side // 2, seeds, width)
             x = FadeIn(name="d_fade")([smaller, x])
         side //= 2
     x = layers.Flatten()(x)
@@ -166,16 +169,17 @@ def fast_discriminator(image_size: int, seeds: _SeedSequence, fading: bool = Fal
     return keras.Model(image, logit, name="fast_discriminator")
 
 
-def _from_rgb(image, side: int, seeds: _SeedSequence):
-    conv = layers.Conv2D(_fast_filters(side), 1, kernel_initializer=seeds.glorot())
+def _from_rgb(image, side: int, seeds: _SeedSequence, width: int = 1):
+    conv = layers.Conv2D(_fast_filters(side, width), 1, kernel_initializer=seeds.glorot())
     return layers.LeakyReLU(negative_slope=0.2)(layers.SpectralNormalization(conv, name=f"d_from_rgb_{side}")(image))
 
 
 def _build_fast(image_size: int, z_dim: int, seed: int, fading: bool = False, upsample: str = "bilinear",
-                minibatch_stddev: bool = False, noise_inputs: bool = False, antialias: bool = False) -> ModelPair:
+                minibatch_stddev: bool = False, noise_inputs: bool = False, antialias: bool = False,
+                g_width: int = 1, d_width: int = 1) -> ModelPair:
     seeds = _SeedSequence(seed)
-    return (fast_generator(image_size, z_dim, seeds, fading, upsample, noise_inputs),
-            fast_discriminator(image_size, seeds, fading, minibatch_stddev, antialias))
+    return (fast_generator(image_size, z_dim, seeds, fading, upsample, noise_inputs, g_width),
+            fast_discriminator(image_size, seeds, fading, minibatch_stddev, antialias, d_width))
 
 
 BUILDERS: dict[str, Callable[..., ModelPair]] = {"seed": _build_seed, "fast": _build_fast}
@@ -185,14 +189,15 @@ assert set(BUILDERS) == set(ARCHITECTURES), "choices.ARCHITECTURES must list eve
 def build_models(
     architecture: str, image_size: int, z_dim: int, seed: int, precision: str = "float32", fading: bool = False,
     synchronized: bool = False, upsample: str = "bilinear", minibatch_stddev: bool = False,
-    noise_inputs: bool = False, antialias: bool = False,
+    noise_inputs: bool = False, antialias: bool = False, g_width: int = 1, d_width: int = 1,
 ) -> ModelPair:
     """Build (generator, discriminator) for an architecture name, computing in `precision`; `fading` adds
     the fade-in from half the size that progressive growing needs; `synchronized` makes batch norm use the
     whole batch's statistics when the batch is split over devices; `upsample` (nearest or bilinear) is how
     the `fast` generator doubles its side (`seed` keeps the original's nearest); `minibatch_stddev` shows
     `fast`'s discriminator the batch's spread; `noise_inputs` adds per-pixel noise to `fast`'s generator
-    blocks, `antialias` blurs before its discriminator's strided convs."""
+    blocks, `antialias` blurs before its discriminator's strided convs; `g_width` and `d_width` multiply
+    `fast`'s channels."""
     try:
         builder = BUILDERS[architecture]
     except KeyError:
@@ -202,7 +207,7 @@ def build_models(
     keras.config.set_dtype_policy(precision)
     try:
         models = builder(image_size, z_dim, seed, fading, upsample=upsample, minibatch_stddev=minibatch_stddev,
-                         noise_inputs=noise_inputs, antialias=antialias)
+                         noise_inputs=noise_inputs, antialias=antialias, g_width=g_width, d_width=d_width)
     finally:
         keras.config.set_dtype_policy(previous)
     for layer in (layer for model in models for layer in model.layers):
