@@ -70,9 +70,9 @@ def crowd_store(crowd: np.ndarray, name: str):
 
 
 def pretrain_to(store, size: int, precision: str, steps: int, folder: Path, quick: bool,
-                settings: dict[str, str]) -> tuple[float, str]:
+                settings: dict[str, str]) -> tuple[float, int]:
     """Continue this precision's base to `steps` (resuming its checkpoint) and save it; the seconds it took
-    and the step it resumed from ('-' for none)."""
+    and the step it resumed from (0 for none)."""
     from devface_core.config import load_config
     from devface_core.pipeline import run_pretraining
 
@@ -87,7 +87,7 @@ def pretrain_to(store, size: int, precision: str, steps: int, folder: Path, quic
     started = time.perf_counter()
     config = load_config(environ={}, overrides=overrides, pretraining=True)
     report = run_pretraining(store, ["crowd"], config, folder / "base")
-    return time.perf_counter() - started, "-" if report.resumed_from_step is None else str(report.resumed_from_step)
+    return time.perf_counter() - started, report.resumed_from_step or 0
 
 
 def main() -> None:
@@ -105,18 +105,20 @@ def main() -> None:
         work = args.keep or temporary
         precisions = args.precisions.split(",")
         stores = {precision: crowd_store(crowd, precision) for precision in precisions}
-        seconds = dict.fromkeys(precisions, 0.0)
+        seconds, trained = dict.fromkeys(precisions, 0.0), dict.fromkeys(precisions, 0)
         for steps in args.points:  # precisions side by side at each point: the same machine load for both
             for precision in precisions:
                 folder = Path(work) / precision
                 spent, resumed = pretrain_to(stores[precision], args.image_size, precision, steps, folder, args.quick,
                                              args.settings)
+                # Steps/s counts the steps this run trained: a resumed base's earlier steps took no time here.
                 seconds[precision] += spent
+                trained[precision] += steps - resumed
                 samples = taste_setup.base_samples(folder / "base", args.samples)
                 taste_setup.write_thumbnails(sheets / f"{precision}-{steps}.png", [(f"{steps}", samples)])
                 figures = judging.judge(judges, samples, crowd, reference)
-                print(f"{judging.row(f'base {precision}', figures)} {steps:>6} {resumed:>7} "
-                      f"{seconds[precision]:>8.0f} {steps / seconds[precision]:>8.2f}", flush=True)
+                print(f"{judging.row(f'base {precision}', figures)} {steps:>6} {resumed or '-':>7} "
+                      f"{seconds[precision]:>8.0f} {trained[precision] / seconds[precision]:>8.2f}", flush=True)
     print(f"samples: {sheets}")
 
 
