@@ -28,7 +28,9 @@ from devface_core.saved_settings import read_saved_settings
 PRETRAIN_STEPS = 3000
 # `devface pretrain`'s own defaults. Bases in bfloat16 judged as well as in float32 at 1.45× the steps/s on
 # a bf16 CPU (benchmarks/bases.py; docs/benchmarks.md "Bases"); fine-tunes were not measured, so runs stay float32.
-PRETRAIN_DEFAULTS = {"max_steps": PRETRAIN_STEPS, "precision": "auto"}
+# A discriminator of twice the channels judged better or level on all four judges at 3 000 and 6 000 steps
+# for 1.43× a step's cost (docs/benchmarks.md "Wider networks"); a wider generator as well lost on KID.
+PRETRAIN_DEFAULTS = {"max_steps": PRETRAIN_STEPS, "precision": "auto", "d_width": 2}
 SECTIONS = ("budget", "ingest", "shape", "recipe", "snapshots", "outputs", "checkpoints")
 
 

@@ -62,3 +62,10 @@ def test_a_base_saved_before_the_widths_has_width_one(tiny_config, tmp_path):
     Trainer(attrs.evolve(tiny_config, init_from=str(tmp_path / "base")))  # fits: both count as 1
     with pytest.raises(ConfigError, match=r"g_width 1 \(this run: 2\)"):
         Trainer(attrs.evolve(tiny_config, g_width=2, init_from=str(tmp_path / "base")))
+
+
+def test_pretraining_defaults_to_the_wider_discriminator_and_user_runs_do_not():
+    assert load_config(environ={}, pretraining=True).d_width == 2
+    assert load_config(environ={}, overrides={"d_width": 1}, pretraining=True).d_width == 1
+    assert load_config(environ={}).d_width == 1
+    assert load_config(environ={}, pretraining=True).g_width == 1
