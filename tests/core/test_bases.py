@@ -16,6 +16,7 @@ from devface_core.config import PRETRAIN_STEPS, load_config
 from devface_core.gan.recipe import R1_FOR_BASES, r1_strength
 from devface_core.errors import ConfigError
 from devface_core.gan.trainer import Trainer
+from tests.helpers.bases import forget_saved_settings
 from tests.helpers.images import face_like
 
 
@@ -143,8 +144,7 @@ def test_a_fine_tune_takes_the_bases_shape_unless_a_setting_names_another(tiny_c
 
 def test_a_base_saved_before_the_upsample_setting_counts_as_nearest(tiny_config, tmp_path):
     Trainer(attrs.evolve(tiny_config, upsample="nearest")).save_base(tmp_path / "base")
-    settings = tmp_path / "base" / "settings.json"
-    settings.write_text(json.dumps({k: v for k, v in json.loads(settings.read_text()).items() if k != "upsample"}))
+    forget_saved_settings(tmp_path / "base", "upsample")
     with pytest.raises(ConfigError, match=r"upsample 'nearest' \(this run: 'bilinear'\)"):
         Trainer(attrs.evolve(tiny_config, upsample="bilinear", init_from=str(tmp_path / "base")))
     assert Trainer(attrs.evolve(tiny_config, upsample="nearest", init_from=str(tmp_path / "base"))).steps_done == 0

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import attrs
 import numpy as np
 import pytest
@@ -13,6 +11,7 @@ from devface_core.pipeline import run_pretraining as pretrain
 from devface_core.errors import ConfigError
 from devface_core.gan.models import MinibatchStddev, build_models
 from devface_core.gan.trainer import Trainer
+from tests.helpers.bases import forget_saved_settings
 from tests.helpers.images import face_like
 
 
@@ -59,9 +58,7 @@ def test_on_auto_a_base_has_it_a_fine_tune_follows_its_base_and_a_run_from_scrat
 
 def test_a_base_saved_before_the_setting_counts_as_without_it(tiny_config, tmp_path):
     Trainer(attrs.evolve(tiny_config, minibatch_stddev=False)).save_base(tmp_path / "base")
-    settings = tmp_path / "base" / "settings.json"
-    settings.write_text(json.dumps({k: v for k, v in json.loads(settings.read_text()).items()
-                                    if k != "minibatch_stddev"}))
+    forget_saved_settings(tmp_path / "base", "minibatch_stddev")
     with pytest.raises(ConfigError, match=r"minibatch_stddev False \(this run: True\)"):
         Trainer(attrs.evolve(tiny_config, minibatch_stddev=True, init_from=str(tmp_path / "base")))
     assert Trainer(attrs.evolve(tiny_config, init_from=str(tmp_path / "base"))).config.minibatch_stddev is False

@@ -3,8 +3,6 @@ and antialias): what each layer does, and that a base keeps them."""
 
 from __future__ import annotations
 
-import json
-
 import attrs
 import numpy as np
 import pytest
@@ -14,6 +12,7 @@ from devface_core.errors import ConfigError
 from devface_core.gan.layers import Blur, NoiseInput
 from devface_core.gan.models import build_models
 from devface_core.gan.trainer import Trainer
+from tests.helpers.bases import forget_saved_settings
 from tests.helpers.images import demo_faces
 
 NOISE = np.random.default_rng(0).normal(size=(3, 8)).astype("float32")
@@ -80,9 +79,7 @@ def test_a_base_keeps_its_noise_and_its_fine_tunes_follow_it(tiny_config, tmp_pa
 
 def test_a_base_saved_before_the_settings_has_neither(tiny_config, tmp_path):
     Trainer(tiny_config).save_base(tmp_path / "base")
-    settings = tmp_path / "base" / "settings.json"
-    saved = json.loads(settings.read_text())
-    settings.write_text(json.dumps({k: v for k, v in saved.items() if k not in ("noise_inputs", "antialias")}))
+    forget_saved_settings(tmp_path / "base", "noise_inputs", "antialias")
     Trainer(attrs.evolve(tiny_config, init_from=str(tmp_path / "base")))  # fits: neither counts as off
     with pytest.raises(ConfigError, match=r"antialias False \(this run: True\)"):
         Trainer(attrs.evolve(tiny_config, antialias=True, init_from=str(tmp_path / "base")))

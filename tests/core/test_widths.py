@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import attrs
 import numpy as np
 import pytest
@@ -13,6 +11,7 @@ from devface_core.errors import ConfigError
 from devface_core.gan.latent import build_sampler
 from devface_core.gan.models import build_models
 from devface_core.gan.trainer import Trainer
+from tests.helpers.bases import forget_saved_settings
 
 NOISE = np.random.default_rng(0).normal(size=(2, 8)).astype("float32")
 
@@ -56,9 +55,7 @@ def test_a_base_keeps_its_widths_and_its_fine_tunes_follow_it(tiny_config, tmp_p
 
 def test_a_base_saved_before_the_widths_has_width_one(tiny_config, tmp_path):
     Trainer(tiny_config).save_base(tmp_path / "base")
-    settings = tmp_path / "base" / "settings.json"
-    saved = json.loads(settings.read_text())
-    settings.write_text(json.dumps({k: v for k, v in saved.items() if k not in ("g_width", "d_width")}))
+    forget_saved_settings(tmp_path / "base", "g_width", "d_width")
     Trainer(attrs.evolve(tiny_config, init_from=str(tmp_path / "base")))  # fits: both count as 1
     with pytest.raises(ConfigError, match=r"g_width 1 \(this run: 2\)"):
         Trainer(attrs.evolve(tiny_config, g_width=2, init_from=str(tmp_path / "base")))
