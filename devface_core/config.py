@@ -30,7 +30,9 @@ PRETRAIN_STEPS = 3000
 # a bf16 CPU (benchmarks/bases.py; docs/benchmarks.md "Bases"); fine-tunes were not measured, so runs stay float32.
 # A discriminator of twice the channels judged better or level on all four judges at 3 000 and 6 000 steps
 # for 1.43× a step's cost (docs/benchmarks.md "Wider networks"); a wider generator as well lost on KID.
-PRETRAIN_DEFAULTS = {"max_steps": PRETRAIN_STEPS, "precision": "auto", "d_width": 2}
+# Colour alone as augmentation: translation drew horizontal streaks and cutout cost faces MTCNN finds
+# (docs/benchmarks.md "Augmentation for bases"); a user's few likes keep the full policy, unmeasured there.
+PRETRAIN_DEFAULTS = {"max_steps": PRETRAIN_STEPS, "precision": "auto", "d_width": 2, "augment": "color"}
 SECTIONS = ("budget", "ingest", "shape", "recipe", "snapshots", "outputs", "checkpoints")
 
 

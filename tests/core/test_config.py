@@ -30,6 +30,13 @@ def test_a_base_pretrains_for_pretrain_steps_unless_a_file_the_environment_or_an
     assert load_config(environ={}, overrides={"max_steps": 0}, pretraining=True).max_steps == 0
 
 
+def test_a_base_augments_colour_alone_unless_told_and_a_user_run_keeps_the_full_policy():
+    assert load_config(environ={}, pretraining=True).augment == "color"
+    assert load_config(environ={"DEVFACE_AUGMENT": "color,cutout"}, pretraining=True).augment == "color,cutout"
+    assert load_config(environ={}, overrides={"augment": "none"}, pretraining=True).augment == ""
+    assert load_config(environ={}).augment == "color,translation,cutout"
+
+
 @pytest.mark.parametrize(
     "settings",
     [{"epochs": 0}, {"batch_size": -1}, {"image_size": 30}, {"select": "random"}, {"architecture": "vit"}],
