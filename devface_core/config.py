@@ -23,9 +23,9 @@ from devface_core.fields import (at_least, choice_setting, float_setting, fracti
                                  to_optional_float, to_optional_path, to_policy, to_size)
 from devface_core.saved_settings import read_saved_settings
 
-# `devface pretrain`'s max_steps: the bases measured clean in benchmarks/quality.py had 2 334-4 425 steps; a
-# 1 500-step base (the run default) drew wavy stripes and warped mouths, which an anchored fine-tune keeps.
-PRETRAIN_STEPS = 3000
+# `devface pretrain`'s max_steps: with its recipe, KID fell from 1.02 at 3 000 steps to 0.72 at 6 000 and
+# held at 9 000 (docs/benchmarks.md "Augmentation for bases"); a 1 500-step base drew stripes.
+PRETRAIN_STEPS = 6000
 # `devface pretrain`'s own defaults. Bases in bfloat16 judged as well as in float32 at 1.45× the steps/s on
 # a bf16 CPU (benchmarks/bases.py; docs/benchmarks.md "Bases"); fine-tunes were not measured, so runs stay float32.
 # A discriminator of twice the channels judged better or level on all four judges at 3 000 and 6 000 steps
