@@ -60,12 +60,14 @@ def identity_copies(samples: np.ndarray, likes: np.ndarray) -> int:
 
 
 def taste_accuracy(samples: dict[str, np.ndarray], likes: dict[str, np.ndarray]) -> dict[str, float]:
-    """Per user, the share of their samples whose descriptor is nearer their own likes' centroid than any
-    other user's (chance: 1 / number of users)."""
+    """Per user in `samples`, the share of their samples whose descriptor is nearer their own likes' centroid
+    than any other user's in `likes` (chance: 1 / number of users)."""
     users = sorted(likes)
     centroids = np.stack([likes[user].mean(axis=0) for user in users])
     shares = {}
     for index, user in enumerate(users):
+        if user not in samples:
+            continue
         nearest = pairwise_distances(samples[user], centroids).argmin(axis=1)
         shares[user] = float((nearest == index).mean())
     return shares

@@ -7,6 +7,8 @@ clusters (k-means); each user likes the 10 faces nearest one cluster's centre. O
 liked, every third (up to 30) is held out as the real reference (KID); the rest are the crowd a base
 is pretrained on.
 Rows: the crowd itself (real faces, the floor), each user's likes (taste ~100 %), the base's own samples,
+the base's samples of each user's taste alone (those the taste judge gives to that user, out of a larger pool:
+what a perfect filter of the base would publish, the fair match for a personalised set, which is narrow too),
 each user's default fine-tune from it, each user's faces drawn at their likes' codes by the base (personalize
 latent), and (with --scratch-steps) each user trained from scratch. Wall and CPU seconds are per user. Taste
 accuracy: the share of a user's faces nearer their own likes' descriptor centroid than any other user's
@@ -29,6 +31,9 @@ import taste_setup
 
 LIKES_EACH = 10
 REFERENCE_FACES = 30
+# The base's faces of one taste are picked from this many samples per user and face judged, so that a taste
+# the base draws rarely (user1's men were 17 % of the shipped base's samples) still fills its row.
+POOL_PER_USER = 4
 
 
 def parse_arguments() -> argparse.Namespace:
@@ -58,11 +63,16 @@ def parse_arguments() -> argparse.Namespace:
 
 def print_rows(label: str, samples: dict[str, np.ndarray], setup, judges, seconds: float | None = None,
                cpu: float | None = None) -> None:
-    """Judge each user's samples and print one row per user with the recipe's taste accuracy and cost."""
-    described = {user: judges.descriptors(images) for user, images in samples.items()}
+    """Judge each user's samples and print one row per user with the recipe's taste accuracy and cost (a user
+    with fewer than two samples gets a row that says so: KID and diversity need two)."""
+    judged = {user: images for user, images in samples.items() if len(images) >= 2}
+    described = {user: judges.descriptors(images) for user, images in judged.items()}
     liked = {user: judges.descriptors(images) for user, images in setup.likes.items()}
     taste = judge_metrics.taste_accuracy(described, liked)
     for user, images in samples.items():
+        if user not in judged:
+            print(f"{label + f' [{user}]':<44} {len(images):>4}  too few faces to judge")
+            continue
         figures = judging.judge(judges, images, setup.likes[user], setup.reference)
         wall = f"{seconds:>7.1f}" if seconds is not None else f"{'—':>7}"
         cpu_text = f"{cpu:>7.1f}" if cpu is not None else f"{'—':>7}"
@@ -86,8 +96,12 @@ def main() -> None:
     base = args.base or taste_setup.pretrain(setup.crowd, args.pretrain_steps, args.image_size, sheets / "base",
                                              args.encoder_steps)
     base_wall = time.perf_counter() - started if not args.base else None
-    base_samples = taste_setup.base_samples(base, args.samples)
+    pool = taste_setup.base_samples(base, args.samples * POOL_PER_USER * args.users)
+    base_samples = pool[:args.samples]
     print_rows("base, untouched", {user: base_samples for user in setup.likes}, setup, judges, base_wall)
+    liked = {user: judges.descriptors(faces) for user, faces in setup.likes.items()}
+    print_rows("base, only the user's taste", taste_setup.of_each_taste(pool, judges.descriptors(pool), liked,
+                                                                        args.samples), setup, judges)
     tuned, wall, cpu = taste_setup.per_user(setup.likes, args.samples, args.finetune_steps, base)
     print_rows("fine-tune from the base", tuned, setup, judges, wall, cpu)
     drawn, wall, cpu = taste_setup.latent_per_user(setup.likes, args.samples, base)

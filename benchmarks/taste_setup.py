@@ -96,6 +96,15 @@ def base_samples(base: Path, count: int) -> np.ndarray:
     return Trainer(load_config(environ={}, overrides={"init_from": str(base)})).generate(count)
 
 
+def of_each_taste(pool: np.ndarray, described: np.ndarray, liked: dict[str, np.ndarray], count: int):
+    """Per user, the first `count` faces of `pool` that the taste judge gives to them (descriptor nearest their
+    likes' centroid): the base's own faces of that taste, as a perfect filter of its samples would pick them."""
+    users = sorted(liked)
+    centroids = np.stack([liked[user].mean(axis=0) for user in users])
+    nearest = judge_distances(described, centroids).argmin(axis=1)
+    return {user: pool[nearest == index][:count] for index, user in enumerate(users)}
+
+
 def per_user(likes: dict[str, np.ndarray], count: int, steps: int, base: Path | None):
     """Each user's `count` faces after the default run (a fine-tune from `base`, or from scratch), and the
     mean wall and CPU seconds of a user's training."""

@@ -68,3 +68,15 @@ def test_each_users_own_likes_score_over_90_percent_taste_and_random_real_faces_
     # Every face falls to exactly one user, so the mean is chance; neither user takes nearly all of them.
     assert np.mean(list(random_real.values())) == pytest.approx(0.5)
     assert max(random_real.values()) <= 0.8
+
+
+def test_the_bases_faces_of_a_taste_are_those_the_taste_judge_gives_that_user(judges, taste):
+    import taste_setup
+
+    liked = {user: judges.descriptors(faces) for user, faces in taste.likes.items()}
+    pool = np.concatenate([taste.reference, taste.crowd])
+    picked = taste_setup.of_each_taste(pool, judges.descriptors(pool), liked, len(pool))
+    described = {user: judges.descriptors(faces) for user, faces in picked.items()}
+    assert judge_metrics.taste_accuracy(described, liked) == {"user0": 1.0, "user1": 1.0}
+    assert sum(len(faces) for faces in picked.values()) == len(pool)  # every face goes to exactly one taste
+    assert len(taste_setup.of_each_taste(pool, judges.descriptors(pool), liked, 3)["user1"]) == 3
