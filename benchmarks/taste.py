@@ -79,6 +79,16 @@ def print_rows(label: str, samples: dict[str, np.ndarray], setup, judges, second
         print(f"{judging.row(f'{label} [{user}]', figures)} {taste[user]:>6.0%} {wall} {cpu_text}")
 
 
+def print_base_rows(base: Path, args: argparse.Namespace, setup, judges, wall: float | None) -> np.ndarray:
+    """The base's own samples for everyone, then those of each user's taste alone; the first returned."""
+    pool = taste_setup.base_samples(base, args.samples * POOL_PER_USER * args.users)
+    print_rows("base, untouched", {user: pool[:args.samples] for user in setup.likes}, setup, judges, wall)
+    liked = {user: judges.descriptors(faces) for user, faces in setup.likes.items()}
+    print_rows("base, only the user's taste", taste_setup.of_each_taste(pool, judges.descriptors(pool), liked,
+                                                                        args.samples), setup, judges)
+    return pool[:args.samples]
+
+
 def main() -> None:
     """Build the users, train each recipe, judge every set and print the table."""
     args = parse_arguments()
@@ -96,12 +106,7 @@ def main() -> None:
     base = args.base or taste_setup.pretrain(setup.crowd, args.pretrain_steps, args.image_size, sheets / "base",
                                              args.encoder_steps)
     base_wall = time.perf_counter() - started if not args.base else None
-    pool = taste_setup.base_samples(base, args.samples * POOL_PER_USER * args.users)
-    base_samples = pool[:args.samples]
-    print_rows("base, untouched", {user: base_samples for user in setup.likes}, setup, judges, base_wall)
-    liked = {user: judges.descriptors(faces) for user, faces in setup.likes.items()}
-    print_rows("base, only the user's taste", taste_setup.of_each_taste(pool, judges.descriptors(pool), liked,
-                                                                        args.samples), setup, judges)
+    base_samples = print_base_rows(base, args, setup, judges, base_wall)
     tuned, wall, cpu = taste_setup.per_user(setup.likes, args.samples, args.finetune_steps, base)
     print_rows("fine-tune from the base", tuned, setup, judges, wall, cpu)
     drawn, wall, cpu = taste_setup.latent_per_user(setup.likes, args.samples, base)

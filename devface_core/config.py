@@ -21,17 +21,15 @@ from devface_core.fields import (at_least, choice_setting, float_setting, fracti
                                  int_setting, multiple_of_four, positive_size, scale, setting, strategy_error,
                                  tensorboard_installed, to_base_folder, to_bool, to_int, to_optional_bool,
                                  to_optional_float, to_optional_path, to_policy, to_size)
-from devface_core.saved_settings import read_saved_settings
+from devface_core.saved_settings import checkpoint_settings, read_saved_settings
 
 # `devface pretrain`'s max_steps: with its recipe, KID fell from 1.02 at 3 000 steps to 0.72 at 6 000 and
 # held at 9 000 (docs/benchmarks.md "Augmentation for bases"); a 1 500-step base drew stripes.
 PRETRAIN_STEPS = 6000
-# `devface pretrain`'s own defaults. Bases in bfloat16 judged as well as in float32 at 1.45× the steps/s on
-# a bf16 CPU (benchmarks/bases.py; docs/benchmarks.md "Bases"); fine-tunes were not measured, so runs stay float32.
-# A discriminator of twice the channels judged better or level on all four judges at 3 000 and 6 000 steps
-# for 1.43× a step's cost (docs/benchmarks.md "Wider networks"); a wider generator as well lost on KID.
-# Colour alone as augmentation: translation drew horizontal streaks and cutout cost faces MTCNN finds
-# (docs/benchmarks.md "Augmentation for bases"); a user's few likes keep the full policy, unmeasured there.
+# `devface pretrain`'s own defaults (docs/benchmarks.md): bfloat16 judged as well as float32 at 1.45× the
+# steps/s on a bf16 CPU ("Bases"; fine-tunes unmeasured, so runs stay float32); a discriminator of twice the
+# channels judged better or level for 1.43× a step ("Wider networks"; a wider generator lost on KID); colour
+# alone, as translation drew streaks and cutout cost faces ("Augmentation for bases"; users keep the full policy).
 PRETRAIN_DEFAULTS = {"max_steps": PRETRAIN_STEPS, "precision": "auto", "d_width": 2, "augment": "color"}
 SECTIONS = ("budget", "ingest", "shape", "recipe", "snapshots", "outputs", "checkpoints")
 
@@ -195,8 +193,8 @@ def load_config(
     pretraining: bool = False,
 ) -> Config:
     """Build a Config from defaults < file < DEVFACE_* environment < overrides (None values ignored); with
-    init_from, the base's shape settings (BASE_SETTINGS) stand in for defaults, and when `pretraining` a
-    base, PRETRAIN_DEFAULTS stand in for the defaults (and no step limit when given a time budget)."""
+    init_from, the base's shape settings (BASE_SETTINGS) stand in for defaults; when `pretraining`, PRETRAIN_DEFAULTS
+    and a resumed checkpoint's settings do (and no step limit when given a time budget)."""
     layers = [
         (config_files.read_config_file(path) if path else {}, lambda name: f"config file {path}: setting {name}"),
         (config_files.environment_settings(os.environ if environ is None else environ, FIELD_NAMES),
@@ -211,8 +209,11 @@ def load_config(
     if merged.get("init_from"):
         merged = {**_base_shape(merged["init_from"]), **merged}
     if pretraining:
+        # A checkpoint made under older defaults resumes without naming its settings again.
+        saved = checkpoint_settings(merged.get("resume") and merged.get("checkpoint_dir"), CHECKPOINT_SETTINGS)
         # An operator who gives a base hours expects it to train for them, not stop at the default step count.
-        merged = {**PRETRAIN_DEFAULTS, "max_steps": 0 if merged.get("max_seconds") else PRETRAIN_STEPS, **merged}
+        merged = {**PRETRAIN_DEFAULTS, "max_steps": 0 if merged.get("max_seconds") else PRETRAIN_STEPS, **saved,
+                  **merged}
     return _build(merged)
 
 

@@ -35,6 +35,18 @@ def read_checkpoint_settings(folder: str | Path) -> dict:
     return {**LEGACY_SETTINGS, **json.loads(path.read_text())} if path.exists() else {}
 
 
+def checkpoint_settings(folder: str | Path | None, names) -> dict:
+    """The settings among `names` a checkpoint folder was made with ({} without a folder or a checkpoint);
+    ConfigError when its settings.json cannot be read."""
+    if not folder:
+        return {}
+    try:
+        saved = read_checkpoint_settings(folder)
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"checkpoint {folder}: its {SETTINGS_FILE} cannot be read ({exc})") from None
+    return {name: saved[name] for name in names if name in saved}
+
+
 def has_encoder(folder: str | Path) -> bool:
     """Whether a base holds an encoder (what `personalize latent` needs)."""
     return has_part(folder, "encoder")

@@ -132,3 +132,19 @@ def test_the_first_sigint_stops_an_hours_long_pretraining_gently_with_the_base_s
     assert report["stopped"] and 0 < report["steps"] < 1000
     assert (report["config"]["max_seconds"], report["config"]["max_steps"]) == (3600, 0)  # hours, no step limit
     assert (tmp_path / "base" / "sampler.weights.h5").exists()
+
+
+def test_a_checkpoint_made_under_other_defaults_resumes_without_naming_its_settings(crowd, config, tmp_path):
+    # A tiny base: its shape and recipe differ from devface pretrain's defaults in many settings.
+    first = run_pretraining(crowd, ("ann", "bob"), attrs.evolve(config, max_steps=4, checkpoint_dir=str(tmp_path)),
+                            tmp_path / "base")
+    assert first.steps == 4
+    resumed = load_config(environ={}, overrides={"resume": True, "checkpoint_dir": str(tmp_path), "max_steps": 8,
+                                                 "encoder_steps": 0, "upscaler_steps": 0}, pretraining=True)
+    assert (resumed.image_size, resumed.z_dim, resumed.augment) == (config.image_size, config.z_dim, config.augment)
+    second = run_pretraining(crowd, ("ann", "bob"), resumed, tmp_path / "base")
+    assert (second.resumed_from_step, second.steps) == (4, 8)
+    # A setting the operator names still wins, and a checkpoint it does not fit is refused with the reason.
+    named = load_config(environ={}, overrides={"resume": True, "checkpoint_dir": str(tmp_path), "z_dim": 12},
+                        pretraining=True)
+    assert named.z_dim == 12 and named.image_size == config.image_size
