@@ -59,18 +59,17 @@ def identity_copies(samples: np.ndarray, likes: np.ndarray) -> int:
     return int((pairwise_distances(samples, likes).min(axis=1) < copy_limit(likes)).sum())
 
 
+def nearest_taste(described: np.ndarray, likes: dict[str, np.ndarray]) -> np.ndarray:
+    """Per descriptor, the index (in sorted user order) of the user whose likes' centroid is nearest."""
+    centroids = np.stack([likes[user].mean(axis=0) for user in sorted(likes)])
+    return pairwise_distances(described, centroids).argmin(axis=1)
+
+
 def taste_accuracy(samples: dict[str, np.ndarray], likes: dict[str, np.ndarray]) -> dict[str, float]:
     """Per user in `samples`, the share of their samples whose descriptor is nearer their own likes' centroid
     than any other user's in `likes` (chance: 1 / number of users)."""
     users = sorted(likes)
-    centroids = np.stack([likes[user].mean(axis=0) for user in users])
-    shares = {}
-    for index, user in enumerate(users):
-        if user not in samples:
-            continue
-        nearest = pairwise_distances(samples[user], centroids).argmin(axis=1)
-        shares[user] = float((nearest == index).mean())
-    return shares
+    return {user: float((nearest_taste(samples[user], likes) == users.index(user)).mean()) for user in samples}
 
 
 def sharpness(images: np.ndarray) -> float:

@@ -10,6 +10,7 @@ import attrs
 import numpy as np
 
 import common
+import judge_metrics
 
 FRONTEND_FACES = common.ROOT.parent / "shared" / "data" / "frontend_faces"
 KMEANS_ROUNDS = 50
@@ -99,10 +100,8 @@ def base_samples(base: Path, count: int) -> np.ndarray:
 def of_each_taste(pool: np.ndarray, described: np.ndarray, liked: dict[str, np.ndarray], count: int):
     """Per user, the first `count` faces of `pool` that the taste judge gives to them (descriptor nearest their
     likes' centroid): the base's own faces of that taste, as a perfect filter of its samples would pick them."""
-    users = sorted(liked)
-    centroids = np.stack([liked[user].mean(axis=0) for user in users])
-    nearest = judge_distances(described, centroids).argmin(axis=1)
-    return {user: pool[nearest == index][:count] for index, user in enumerate(users)}
+    nearest = judge_metrics.nearest_taste(described, liked)
+    return {user: pool[nearest == index][:count] for index, user in enumerate(sorted(liked))}
 
 
 def per_user(likes: dict[str, np.ndarray], count: int, steps: int, base: Path | None):

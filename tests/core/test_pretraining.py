@@ -144,7 +144,7 @@ def test_a_checkpoint_made_under_other_defaults_resumes_without_naming_its_setti
     assert (resumed.image_size, resumed.z_dim, resumed.augment) == (config.image_size, config.z_dim, config.augment)
     second = run_pretraining(crowd, ("ann", "bob"), resumed, tmp_path / "base")
     assert (second.resumed_from_step, second.steps) == (4, 8)
-    # A setting the operator names still wins, and a checkpoint it does not fit is refused with the reason.
+    # A setting the operator names still wins (training then refuses the checkpoint: tests/core/test_checkpoints).
     named = load_config(environ={}, overrides={"resume": True, "checkpoint_dir": str(tmp_path), "z_dim": 12},
                         pretraining=True)
     assert named.z_dim == 12 and named.image_size == config.image_size
