@@ -1,8 +1,8 @@
 """A user's faces without training a GAN: their likes' codes (the base's encoder, optionally refined), the
 base's sampler tuned for a few steps to redraw the likes from those codes, and mixes of the codes drawn by it.
 
-The tuning is "pivotal": the codes stay where the encoder put them and the sampler's weights move instead,
-so that a face drawn near a like's code shows that like's hair, glasses and face shape, which a base's plain
+The tuning is "pivotal": the codes stay where the encoder put them and the weights of the sampler's layers
+that read the code move instead (its convolutions keep the base's texture), so that a face drawn near a like's code shows that like's hair, glasses and face shape, which a base's plain
 noise vector alone could not reach. Each face then starts from a like's code (or a mix of LIKES_PER_FACE of
 them, kept at their length: an average of codes is shorter, and a short code draws a bland, average face)
 and takes a random step as long as the code itself.
@@ -79,12 +79,12 @@ class LatentBase:
         return self._refine(np.asarray(codes, np.float32), targets, tf.constant(steps, tf.int32)).numpy()
 
     def tune(self, codes: np.ndarray, likes: np.ndarray, steps: int) -> None:
-        """Move this base's sampler (its own copy) for `steps` Adam steps so that it redraws uint8 `likes` from
-        `codes` (pivotal tuning)."""
+        """Move the layers of this base's sampler (its own copy) that read the code (code_reading_weights) for
+        `steps` Adam steps so that it redraws uint8 `likes` from `codes` (pivotal tuning)."""
         if not steps:
             return
         targets = tf.cast(likes, tf.float32) / 127.5 - 1.0
-        weights = self.sampler.trainable_variables
+        weights = code_reading_weights(self.sampler)
         optimizer = keras.optimizers.Adam(PIVOT_RATE)
         optimizer.build(weights)
 
@@ -131,6 +131,19 @@ class LatentBase:
             unbiased = (first / (1 - BETA_1 ** count)) / (tf.sqrt(second / (1 - BETA_2 ** count)) + EPSILON)
             codes = codes - REFINE_RATE * unbiased
         return codes
+
+
+def code_reading_weights(sampler) -> list:
+    """The sampler's trainable weights before its first convolution: the layers that turn a code into the
+    coarsest feature map, which pivotal tuning moves while the convolutions keep the base's texture."""
+    # On a crowd-only base, tuning every layer drew ghosted double faces and raised KID (docs/benchmarks.md,
+    # "Pivotal tuning of the code's layers"); a user's taste (sex, age, glasses) lives in the coarse layout.
+    weights = []
+    for layer in sampler.layers:
+        if any(len(weight.shape) == 4 for weight in layer.trainable_weights):
+            break
+        weights += layer.trainable_weights
+    return weights
 
 
 def likes_drawn_from(likes: np.ndarray, seed: int = 0) -> np.ndarray:

@@ -100,6 +100,20 @@ def test_tuning_the_sampler_to_the_likes_codes_redraws_the_likes_closer(latent_b
     assert error() < 0.8 * before, (before, error())
 
 
+def test_tuning_moves_only_the_layers_that_read_the_code(latent_base, crowd):
+    folder, _ = latent_base
+    base = latent.LatentBase.load(latent_run(folder))
+    before = {weight.path: np.array(weight) for weight in base.sampler.weights}
+    liked = np.stack([to_array(decode_image(image.data, image.key)) for image in crowd.iter_images("ann")])
+    base.tune(base.codes(liked), liked, 5)
+    moved = {path for path, value in before.items()
+             if not np.array_equal(value, np.array(next(w for w in base.sampler.weights if w.path == path)))}
+    convolutions = {path for path, value in before.items() if value.ndim == 4}
+    # The dense layer that reads the code (and its batch norm) moved; every convolution kept the base's weights.
+    assert convolutions and moved and all(path.startswith("g_dense") for path in moved), moved
+    assert not moved & convolutions
+
+
 def test_personalize_both_tunes_a_copy_and_leaves_the_fine_tuned_sampler_as_it_was(latent_base, crowd):
     folder, _ = latent_base
     sampler = latent.LatentBase.load(latent_run(folder)).sampler
