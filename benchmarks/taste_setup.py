@@ -39,18 +39,13 @@ def clusters(descriptors: np.ndarray, count: int) -> np.ndarray:
     """k-means centres (farthest-point start from the first face, so the split is the same every run)."""
     centres = [descriptors[0]]
     while len(centres) < count:
-        distances = judge_distances(descriptors, np.stack(centres)).min(axis=1)
+        distances = judge_metrics.pairwise_distances(descriptors, np.stack(centres)).min(axis=1)
         centres.append(descriptors[int(distances.argmax())])
     centres = np.stack(centres)
     for _ in range(KMEANS_ROUNDS):
-        nearest = judge_distances(descriptors, centres).argmin(axis=1)
+        nearest = judge_metrics.pairwise_distances(descriptors, centres).argmin(axis=1)
         centres = np.stack([descriptors[nearest == k].mean(axis=0) for k in range(count)])
     return centres
-
-
-def judge_distances(first: np.ndarray, second: np.ndarray) -> np.ndarray:
-    """Euclidean distances between rows."""
-    return np.linalg.norm(first[:, None, :] - second[None, :, :], axis=-1)
 
 
 def build(judges, size: int, users: int, likes_each: int, reference_count: int, limit: int = 0) -> TasteSetup:
@@ -60,7 +55,7 @@ def build(judges, size: int, users: int, likes_each: int, reference_count: int, 
     faces = front_end_faces(size)
     faces = faces[:limit] if limit else faces
     descriptors = judges.descriptors(faces)
-    distances = judge_distances(descriptors, clusters(descriptors, users))
+    distances = judge_metrics.pairwise_distances(descriptors, clusters(descriptors, users))
     nearest = distances.argmin(axis=1)
     likes, taken = {}, set()
     for k in range(users):
