@@ -69,8 +69,8 @@ def build(judges, size: int, users: int, likes_each: int, reference_count: int, 
 
 
 def pretrain(crowd: np.ndarray, steps: int, size: int, folder: Path, encoder_steps: int = 0) -> Path:
-    """A base and its encoder pretrained on the crowd by the product's own pretraining (its default lengths
-    unless `steps` and `encoder_steps`)."""
+    """A base and its encoder (no upscaler) pretrained on the crowd by the product's own pretraining (its
+    default lengths unless `steps` and `encoder_steps`)."""
     from devface_adapters.memory import MemoryAdapter
     from devface_core.config import load_config
     from devface_core.imaging import encode_png
@@ -79,7 +79,9 @@ def pretrain(crowd: np.ndarray, steps: int, size: int, folder: Path, encoder_ste
     store = MemoryAdapter(space=f"taste-crowd-{folder.name}")
     for index, face in enumerate(crowd):
         store.add("crowd", encode_png(face), f"{index}.png")
-    overrides = {"image_size": size, "max_steps": steps or None, "encoder_steps": encoder_steps or None}
+    # No upscaler: every row is judged at the base's own side, so it would train for nothing.
+    overrides = {"image_size": size, "max_steps": steps or None, "encoder_steps": encoder_steps or None,
+                 "upscaler_steps": 0}
     run_pretraining(store, ["crowd"], load_config(environ={}, overrides=overrides, pretraining=True), folder)
     return folder
 
