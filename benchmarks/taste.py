@@ -9,6 +9,7 @@ is pretrained on.
 Rows: the crowd itself (real faces, the floor), each user's likes (taste ~100 %), the base's own samples,
 the base's samples of each user's taste alone (those the taste judge gives to that user, out of a larger pool:
 what a perfect filter of the base would publish, the fair match for a personalised set, which is narrow too),
+the pool's faces nearest each user's likes (the base's own faces as near the likes as a judge can pick them),
 each user's default fine-tune from it, each user's faces drawn at their likes' codes by the base (personalize
 latent), and (with --scratch-steps) each user trained from scratch. Wall and CPU seconds are per user. Taste
 accuracy: the share of a user's faces nearer their own likes' descriptor centroid than any other user's
@@ -80,12 +81,16 @@ def print_rows(label: str, samples: dict[str, np.ndarray], setup, judges, second
 
 
 def print_base_rows(base: Path, args: argparse.Namespace, setup, judges, wall: float | None) -> np.ndarray:
-    """The base's own samples for everyone, then those of each user's taste alone; the first returned."""
+    """The base's own samples for everyone, then those of each user's taste alone, then those nearest each
+    user's likes; the first returned."""
     pool = taste_setup.base_samples(base, args.samples * POOL_PER_USER * args.users)
     print_rows("base, untouched", {user: pool[:args.samples] for user in setup.likes}, setup, judges, wall)
     liked = {user: judges.descriptors(faces) for user, faces in setup.likes.items()}
-    print_rows("base, only the user's taste", taste_setup.of_each_taste(pool, judges.descriptors(pool), liked,
-                                                                        args.samples), setup, judges)
+    described = judges.descriptors(pool)
+    print_rows("base, only the user's taste", taste_setup.of_each_taste(pool, described, liked, args.samples),
+               setup, judges)
+    print_rows("base, nearest the user's likes", taste_setup.nearest_the_likes(pool, described, liked, args.samples),
+               setup, judges)
     return pool[:args.samples]
 
 

@@ -94,7 +94,8 @@ def test_taste_judges_every_recipe_for_each_user():
     rows = [line for line in lines if "[user" in line]
     labels = [row.split(" [")[0] for row in rows]
     assert labels == [label for label in ("real faces (the crowd)", "the user's own likes", "base, untouched",
-                                          "base, only the user's taste", "fine-tune from the base",
+                                          "base, only the user's taste", "base, nearest the user's likes",
+                                          "fine-tune from the base",
                                           "latent: the likes' codes")
                       for _ in range(2)]
     own_likes_taste = [row.split()[-3] for row in rows if row.startswith("the user's own likes")]

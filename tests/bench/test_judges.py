@@ -80,3 +80,17 @@ def test_the_bases_faces_of_a_taste_are_those_the_taste_judge_gives_that_user(ju
     assert judge_metrics.taste_accuracy(described, liked) == {"user0": 1.0, "user1": 1.0}
     assert sum(len(faces) for faces in picked.values()) == len(pool)  # every face goes to exactly one taste
     assert len(taste_setup.of_each_taste(pool, judges.descriptors(pool), liked, 3)["user1"]) == 3
+
+
+def test_the_faces_nearest_a_users_likes_sit_nearer_their_mean_than_the_rest(judges, taste):
+    import taste_setup
+
+    liked = {user: judges.descriptors(faces) for user, faces in taste.likes.items()}
+    pool = np.concatenate([taste.reference, taste.crowd])
+    described = judges.descriptors(pool)
+    picked = taste_setup.nearest_the_likes(pool, described, liked, 4)
+    for user, faces in picked.items():
+        distances = np.linalg.norm(described - liked[user].mean(axis=0), axis=1)
+        chosen = np.linalg.norm(judges.descriptors(faces) - liked[user].mean(axis=0), axis=1)
+        assert np.allclose(np.sort(chosen), np.sort(distances)[:4])
+    assert not np.array_equal(picked["user0"], picked["user1"])  # each user's own nearest
