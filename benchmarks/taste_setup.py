@@ -107,7 +107,7 @@ def nearest_the_likes(pool: np.ndarray, described: np.ndarray, liked: dict[str, 
     personalised set at the same nearness."""
     picked = {}
     for user, likes in liked.items():
-        distances = np.linalg.norm(described - likes.mean(axis=0), axis=1)
+        distances = judge_metrics.pairwise_distances(described, likes.mean(axis=0)[None])[:, 0]
         picked[user] = pool[np.argsort(distances, kind="stable")[:count]]
     return picked
 

@@ -2,8 +2,9 @@
 base's sampler tuned for a few steps to redraw the likes from those codes, and mixes of the codes drawn by it.
 
 The tuning is "pivotal": the codes stay where the encoder put them and the weights of the sampler's layers
-that read the code move instead (its convolutions keep the base's texture), so that a face drawn near a like's code shows that like's hair, glasses and face shape, which a base's plain
-noise vector alone could not reach. Each face then starts from a like's code (or a mix of LIKES_PER_FACE of
+that read the code move instead (its convolutions keep the base's texture), so that a face drawn near a
+like's code shows that like's hair, glasses and face shape, which a base's plain noise vector alone could
+not reach. Each face then starts from a like's code (or a mix of LIKES_PER_FACE of
 them, kept at their length: an average of codes is shorter, and a short code draws a bland, average face)
 and takes a random step as long as the code itself.
 """

@@ -106,8 +106,8 @@ def test_tuning_moves_only_the_layers_that_read_the_code(latent_base, crowd):
     before = {weight.path: np.array(weight) for weight in base.sampler.weights}
     liked = np.stack([to_array(decode_image(image.data, image.key)) for image in crowd.iter_images("ann")])
     base.tune(base.codes(liked), liked, 5)
-    moved = {path for path, value in before.items()
-             if not np.array_equal(value, np.array(next(w for w in base.sampler.weights if w.path == path)))}
+    after = {weight.path: np.array(weight) for weight in base.sampler.weights}
+    moved = {path for path, value in before.items() if not np.array_equal(value, after[path])}
     convolutions = {path for path, value in before.items() if value.ndim == 4}
     # The dense layer that reads the code (and its batch norm) moved; every convolution kept the base's weights.
     assert convolutions and moved and all(path.startswith("g_dense") for path in moved), moved
