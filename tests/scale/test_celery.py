@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import os
 import signal
+import json
 import subprocess
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -96,10 +98,20 @@ class Worker:
         return sum(1 for line in self.log.read_text().splitlines() if f"[{task_id}] succeeded in" in line)
 
 
-def send(app, user_id: str, sink: Path, config: dict):
+def send(app, user_id: str, sink: Path, config: dict, task_id: str | None = None):
     from devface_adapters.tasks import TASK_NAME
 
-    return app.send_task(TASK_NAME, args=[user_id, "postgres", f"dir:{sink}", config])
+    return app.send_task(TASK_NAME, args=[user_id, "postgres", f"dir:{sink}", config], task_id=task_id)
+
+
+def wait_for_state(channel, state: str, seconds: float, log: Path) -> None:
+    """Block until the result backend publishes `state` on `channel` (a task's subscribed result channel)."""
+    deadline = time.monotonic() + seconds
+    while (left := deadline - time.monotonic()) > 0:
+        message = channel.get_message(ignore_subscribe_messages=True, timeout=left)  # blocks; no polling sleep
+        if message and json.loads(message["data"])["status"] == state:
+            return
+    raise AssertionError(f"the job never reached {state}:\n{log.read_text()}")
 
 
 def test_a_worker_process_trains_three_users_and_each_face_is_published(broker, likes, tmp_path):
@@ -120,14 +132,20 @@ def test_a_job_whose_worker_is_killed_completes_on_a_second_worker_exactly_once(
     second = None
     try:
         first.wait_ready(broker)
-        # Killed within a poll (0.2 s) of the job starting. The worker imports TensorFlow only when the job
-        # trains (importing devface_core and the task module does not), which takes seconds, so one second
-        # of training is enough to be sure the kill comes first, and keeps the second worker's run short.
-        result = send(broker, "user1", tmp_path / "faces", {**TINY, "epochs": 100_000, "max_seconds": 1})
-        deadline = time.monotonic() + 60
-        while result.state != "STARTED":  # the first worker has taken the job and is training
-            assert time.monotonic() < deadline, f"job never started:\n{first.log.read_text()}"
-            time.sleep(0.2)
+        # Killed as soon as the job starts: the result backend publishes each state on the task's channel.
+        # The worker imports TensorFlow only when the job trains (importing devface_core and the task module
+        # does not), which takes seconds, so one second of training is enough to be sure the kill comes
+        # first, and keeps the second worker's run short.
+        import redis
+
+        task_id = str(uuid.uuid4())
+        with redis.Redis.from_url(REDIS_URL).pubsub() as channel:
+            channel.subscribe(f"celery-task-meta-{task_id}")
+            confirmed = channel.get_message(timeout=10)  # the server has subscribed us: no state can be missed
+            assert confirmed and confirmed["type"] == "subscribe"
+            result = send(broker, "user1", tmp_path / "faces", {**TINY, "epochs": 100_000, "max_seconds": 1},
+                          task_id)
+            wait_for_state(channel, "STARTED", 60, first.log)  # the first worker has taken the job
         first.kill()
         assert not (tmp_path / "faces" / "user1.png").exists()
         second = Worker("second@devface-test", likes, tmp_path / "second.log")
