@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import time
+from pathlib import Path
 from typing import Callable, Iterable
 
 import attrs
@@ -13,6 +14,7 @@ import numpy as np
 from devface_core.config import Config
 from devface_core.dataset import load_training_set
 from devface_core.errors import NoImagesError
+from devface_core.native_output import native_output_captured
 from devface_core.protocols import ImageSource
 from devface_core.types import Progress, StopFlag
 
@@ -57,3 +59,22 @@ def train_in_chunks(training, steps: int, what: str, images: int, progress: Call
         if progress:
             progress(Progress(0, 0, done, losses, time.perf_counter() - started, steps))
     return done, losses
+
+
+def add_part(name: str, source: ImageSource, user_ids: Iterable[str], config: Config, side_factor: int,
+             train: Callable[[Config, np.ndarray], tuple], stop: StopFlag | None = None) -> PartReport:
+    """Train one of the base `config.init_from`'s optional models (`name`) on every user's likes at
+    `side_factor` × its side with `train(config, likes)` -> (model, steps, losses), and add it to that base."""
+    from devface_core.gan.bases import save_part  # TensorFlow loads here
+    from devface_core.gan.recipe import plan_training
+
+    config = plan_training(config).config  # the base's shape, checked against it
+    try:
+        users, likes, _ = likes_of(source, user_ids, attrs.evolve(config, image_size=side_factor * config.image_size))
+    except NoImagesError as exc:
+        raise NoImagesError(f"{name}: {exc}") from None
+    with native_output_captured():
+        model, steps, losses = train(config, likes)
+        phases.info("adding the %s to the base in %s", name, config.init_from)
+        save_part(config.init_from, name, model)
+    return PartReport(users, len(likes), steps, losses, str(Path(config.init_from)), bool(stop and stop.is_set()))

@@ -3,16 +3,13 @@ publish faces through it, so a published face's detail comes from twice the base
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Callable, Iterable
 
 import attrs
 import numpy as np
 
-from devface_core.base_parts import PartReport, likes_of, phases, train_in_chunks
+from devface_core.base_parts import PartReport, add_part, likes_of, train_in_chunks
 from devface_core.config import Config
-from devface_core.errors import NoImagesError
-from devface_core.native_output import native_output_captured
 from devface_core.protocols import ImageSource
 from devface_core.saved_settings import has_upscaler
 from devface_core.types import Progress, StopFlag
@@ -38,20 +35,8 @@ def run_upscaler_training(source: ImageSource, user_ids: Iterable[str], config: 
                           progress: Callable[[Progress], None] | None = None,
                           stop: StopFlag | None = None) -> PartReport:
     """Train an upscaler for the base `config.init_from` on every user's likes and add it to that base."""
-    from devface_core.gan.bases import save_part  # TensorFlow loads here
-    from devface_core.gan.recipe import plan_training
-
-    config = plan_training(config).config  # the base's shape, checked against it
-    users = tuple(user_ids)
-    try:
-        likes = likes_at_twice_the_side(source, users, config)
-    except NoImagesError as exc:
-        raise NoImagesError(f"upscaler: {exc}") from None
-    with native_output_captured():
-        upscaler, steps, losses = train_upscaler(likes, config, progress, stop)
-        phases.info("adding the upscaler to the base in %s", config.init_from)
-        save_part(config.init_from, "upscaler", upscaler)
-    return PartReport(users, len(likes), steps, losses, str(Path(config.init_from)), bool(stop and stop.is_set()))
+    return add_part("upscaler", source, user_ids, config, 2,
+                    lambda config, likes: train_upscaler(likes, config, progress, stop), stop)
 
 
 def detail_side(config: Config) -> int:
