@@ -172,10 +172,13 @@ def mixed_codes(codes: np.ndarray, count: int, seed: int = 0) -> np.ndarray:
 
 
 def build_sampler(config: Config):
-    """An untrained generator of a base's shape, in float32, to load a base's sampler into."""
+    """An untrained generator of a base's shape, in float32, to load a base's sampler into (its noise inputs
+    at the sampling strength, set_sampling_noise)."""
+    from devface_core.gan.layers import set_sampling_noise
     from devface_core.gan.models import build_models
 
     generator, _ = build_models(config.architecture, config.image_size, config.z_dim, config.seed, "float32",
                                 upsample=config.upsample, minibatch_stddev=config.minibatch_stddev,
                                 noise_inputs=config.noise_inputs, g_width=config.g_width)
+    set_sampling_noise(generator)
     return generator

@@ -19,6 +19,7 @@ from devface_core.gan.augment import AdaptiveAugment, random_flip
 from devface_core.gan.ema import average_copy, average_decay, update_average
 from devface_core.gan.graphs import compiled
 from devface_core.gan.growth import faded_reals
+from devface_core.gan.layers import set_sampling_noise
 from devface_core.gan.losses import LOSSES, r1_penalty
 from devface_core.gan.models import build_models, transfer_weights
 from devface_core.gan.recipe import TrainingPlan
@@ -77,6 +78,8 @@ def build_stage_models(plan: TrainingPlan, side: int, fading: bool, strategy, pr
         g_optimizer.build(generator.trainable_variables)
         d_optimizer.build(discriminator.trainable_variables)
         average = average_copy(generator) if config.ema else None
+        if average is not None:
+            set_sampling_noise(average)  # the average only samples; the generator trains at full noise
     models = GanModels(generator, discriminator, average, g_optimizer, d_optimizer)
     if previous:
         for old, new in zip(previous.all(), models.all()):

@@ -4,12 +4,14 @@ and antialias): what each layer does, and that a base keeps them."""
 from __future__ import annotations
 
 import attrs
+import keras
 import numpy as np
 import pytest
 
 from devface_core.config import load_config
 from devface_core.errors import ConfigError
-from devface_core.gan.layers import Blur, NoiseInput
+from devface_core.gan.latent import build_sampler
+from devface_core.gan.layers import SAMPLING_NOISE, Blur, NoiseInput, set_sampling_noise
 from devface_core.gan.models import build_models
 from devface_core.gan.trainer import Trainer
 from tests.helpers.bases import forget_saved_settings
@@ -45,6 +47,30 @@ def test_noise_starts_silent_then_varies_training_draws_but_never_a_sampled_face
     assert len(noisy.weights) == len(plain.weights) + 4  # a strength and a fixed noise image per block
     fixed = np.asarray(noisy.get_layer("g_noise_32").fixed)
     assert 0.9 < fixed.std() < 1.1  # sampling adds noise as strong as training's, N(0, 1)
+
+
+def test_a_sampler_adds_its_share_of_the_trained_noise_when_sampling_and_measuring_statistics():
+    inputs = keras.Input((4, 4, 2))
+    layer = NoiseInput(seed=3)
+    model = keras.Model(inputs, layer(inputs))
+    layer.strength.assign(np.array([1.0, 2.0], "float32"))
+    zeros = np.zeros((512, 4, 4, 2), "float32")
+    trained_sample = np.asarray(model(zeros[:1]))
+    trained_spread = np.asarray(model(zeros, training=True)).std((0, 1, 2))
+    set_sampling_noise(model)
+    assert 0 < SAMPLING_NOISE < 1
+    np.testing.assert_allclose(np.asarray(model(zeros[:1])), SAMPLING_NOISE * trained_sample, rtol=1e-6)
+    spread = np.asarray(model(zeros, training=True)).std((0, 1, 2))  # the pass standing statistics are measured on
+    np.testing.assert_allclose(spread / trained_spread, SAMPLING_NOISE, rtol=0.1)
+    assert keras.models.clone_model(model).layers[1].sampling_scale == SAMPLING_NOISE  # a saved sampler keeps it
+
+
+def test_only_the_models_that_sample_get_the_sampling_noise(tiny_config):
+    trainer = Trainer(attrs.evolve(tiny_config, noise_inputs=True))
+    scales = {name: {layer.sampling_scale for layer in model.layers if isinstance(layer, NoiseInput)}
+              for name, model in (("generator", trainer.models.generator), ("average", trainer.models.average),
+                                  ("loaded sampler", build_sampler(attrs.evolve(tiny_config, noise_inputs=True))))}
+    assert scales == {"generator": {1.0}, "average": {SAMPLING_NOISE}, "loaded sampler": {SAMPLING_NOISE}}
 
 
 def test_the_blur_silences_the_finest_checkerboard_away_from_the_border():
