@@ -61,16 +61,19 @@ def train_in_chunks(training, steps: int, what: str, images: int, progress: Call
     return done, losses
 
 
-def add_part(name: str, source: ImageSource, user_ids: Iterable[str], config: Config, side_factor: int,
+def add_part(name: str, source: ImageSource, user_ids: Iterable[str], config: Config,
+             read_likes: Callable[[ImageSource, tuple[str, ...], Config], np.ndarray],
              train: Callable[[Config, np.ndarray], tuple], stop: StopFlag | None = None) -> PartReport:
-    """Train one of the base `config.init_from`'s optional models (`name`) on every user's likes at
-    `side_factor` × its side with `train(config, likes)` -> (model, steps, losses), and add it to that base."""
+    """Train one of the base `config.init_from`'s optional models (`name`) on every user's likes, read by
+    `read_likes(source, users, config)`, with `train(config, likes)` -> (model, steps, losses), and add it to
+    that base."""
     from devface_core.gan.bases import save_part  # TensorFlow loads here
     from devface_core.gan.recipe import plan_training
 
     config = plan_training(config).config  # the base's shape, checked against it
+    users = tuple(user_ids)
     try:
-        users, likes, _ = likes_of(source, user_ids, attrs.evolve(config, image_size=side_factor * config.image_size))
+        likes = read_likes(source, users, config)
     except NoImagesError as exc:
         raise NoImagesError(f"{name}: {exc}") from None
     with native_output_captured():

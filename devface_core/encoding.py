@@ -7,7 +7,7 @@ from typing import Callable, Iterable
 
 import numpy as np
 
-from devface_core.base_parts import PartReport, add_part, train_in_chunks
+from devface_core.base_parts import PartReport, add_part, likes_of, train_in_chunks
 from devface_core.config import Config
 from devface_core.protocols import ImageSource
 from devface_core.types import Progress, StopFlag
@@ -36,4 +36,4 @@ def run_encoder_training(source: ImageSource, user_ids: Iterable[str], config: C
         sampler = load_model_weights(build_sampler(config), config.init_from, "sampler")
         return train_encoder(sampler, likes, config, progress, stop)
 
-    return add_part("encoder", source, user_ids, config, 1, train, stop)
+    return add_part("encoder", source, user_ids, config, lambda *read: likes_of(*read)[1], train, stop)

@@ -35,7 +35,7 @@ def run_upscaler_training(source: ImageSource, user_ids: Iterable[str], config: 
                           progress: Callable[[Progress], None] | None = None,
                           stop: StopFlag | None = None) -> PartReport:
     """Train an upscaler for the base `config.init_from` on every user's likes and add it to that base."""
-    return add_part("upscaler", source, user_ids, config, 2,
+    return add_part("upscaler", source, user_ids, config, likes_at_twice_the_side,
                     lambda config, likes: train_upscaler(likes, config, progress, stop), stop)
 
 

@@ -3,9 +3,9 @@ is SIGKILLed mid-training is run to completion by a second worker, exactly once.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
-import json
 import subprocess
 import time
 import uuid
