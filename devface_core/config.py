@@ -19,8 +19,8 @@ from devface_core.choices import (ARCHITECTURES, FIT_MODES, PERSONALIZATIONS, PR
 from devface_core.errors import ConfigError
 from devface_core.fields import (at_least, choice_setting, float_setting, fraction, growth_error, growth_start,
                                  int_setting, multiple_of_four, positive_size, scale, setting, strategy_error,
-                                 tensorboard_installed, to_base_folder, to_bool, to_int, to_optional_bool,
-                                 to_optional_float, to_optional_path, to_policy, to_size)
+                                 switch_setting, tensorboard_installed, to_base_folder, to_bool, to_int,
+                                 to_optional_bool, to_optional_float, to_optional_path, to_policy, to_size)
 from devface_core.saved_settings import checkpoint_settings, read_saved_settings
 
 # `devface pretrain`'s max_steps: with its recipe, KID fell from 1.02 at 3 000 steps to 0.72 at 6 000 and
@@ -52,7 +52,7 @@ class Config:
     max_seconds: float = float_setting(0.0, "budget", "Stop training once this many seconds have passed (looked at "
                                        "every 25 steps or fewer; 0: no limit).", cli="train")
     batch_size: int = int_setting(16, "recipe", "Images per training step.", cli="train", checkpoint=True)
-    z_dim: int = int_setting(100, "shape", "Size of the generator's noise vector.", cli="train", checkpoint=True)
+    z_dim: int = int_setting(100, "shape", "Size of the generator's noise vector.", cli="train")
     image_size: int = setting(64, "shape", "Training resolution (multiple of 4).", converter=to_int,
                               validator=multiple_of_four, cli="train", kind="int", checkpoint=True)
     sample_every: int = int_setting(100, "snapshots", "Training steps between snapshots (and always at the last).",
@@ -64,13 +64,11 @@ class Config:
                                            validator=positive_size)
     seed: int = int_setting(0, "recipe", "Random seed (same seed, same face on CPU).", minimum=0, cli="train",
                             checkpoint=True)
-    architecture: str = choice_setting("fast", ARCHITECTURES, "shape", "GAN architecture.", cli="train",
-                                       checkpoint=True)
+    architecture: str = choice_setting("fast", ARCHITECTURES, "shape", "GAN architecture.", cli="train")
     grow_from: int = setting(0, "shape", "Progressive growing: start at this side, double up to image_size (0: off).",
                              converter=to_int, validator=growth_start, cli="train", kind="int", checkpoint=True)
     upsample: str = choice_setting("bilinear", UPSAMPLINGS, "shape",
-                                   "How the fast generator doubles its side (bilinear: no 2-pixel grid).", cli="train",
-                                   checkpoint=True)
+                                   "How the fast generator doubles its side (bilinear: no 2-pixel grid).", cli="train")
     grow_share: float = float_setting(0.5, "recipe", "Share of the budget trained below full size when growing.",
                                       validator=fraction, checkpoint=True)
     augment: str = setting("color,translation,cutout", "recipe",
@@ -85,16 +83,15 @@ class Config:
         None, "shape", "Show the fast discriminator each batch's spread (ProGAN), against alike samples "
         "(default: on for a base, a fine-tune as its base, off from scratch).", converter=to_optional_bool,
         cli="train", kind="switch", checkpoint=True)
-    noise_inputs: bool = setting(False, "shape", "Add learned per-pixel noise to the fast generator's blocks "
-                                 "(StyleGAN's noise inputs), for random fine texture.", converter=to_bool, cli="train",
-                                 kind="switch", checkpoint=True)
-    antialias: bool = setting(False, "shape", "Blur before the fast discriminator's strided convolutions "
-                              "(anti-aliased downsampling).", converter=to_bool, cli="train", kind="switch",
-                              checkpoint=True)
+    noise_inputs: bool = switch_setting(False, "shape", "Add learned per-pixel noise to the fast generator's blocks "
+                                        "(StyleGAN's noise inputs), for random fine texture.", cli="train")
+    antialias: bool = switch_setting(False, "shape", "Blur before the fast discriminator's strided convolutions "
+                                     "(anti-aliased downsampling).", cli="train")
+    d_reconstruct: bool = switch_setting(False, "shape", "The fast discriminator also redraws each like at half its "
+                                         "side from its last features (FastGAN's self-supervision).", cli="train")
     g_width: int = int_setting(1, "shape", "Multiplies the fast generator's channels per block (capped at 128).",
-                               cli="train", checkpoint=True)
-    d_width: int = int_setting(1, "shape", "Multiplies the fast discriminator's channels at every side.",
-                               cli="train", checkpoint=True)
+                               cli="train")
+    d_width: int = int_setting(1, "shape", "Multiplies the fast discriminator's channels at every side.", cli="train")
     r1_gamma: float | None = setting(
         None, "recipe", "R1 penalty weight on D's gradient at the likes (0: off; default: 10 for a base and its "
         "fine-tunes, 0 from scratch).", converter=to_optional_float,

@@ -154,10 +154,11 @@ def positive_size(instance, attribute, value):
 
 
 def setting(default: Any, section: str, help: str, *, converter, validator=None, cli: str | None = None,
-            kind: str = "text", choices: tuple[str, ...] = (), checkpoint: bool = False):
-    """One Config field with its metadata; `checkpoint`: a checkpoint is only valid for the same value."""
+            kind: str = "text", choices: tuple[str, ...] = (), checkpoint: bool | None = None):
+    """One Config field with its metadata; `checkpoint`: a checkpoint is only valid for the same value (always
+    for a shape setting, which the weights fit)."""
     metadata = {"section": section, "help": help, "cli": cli, "kind": kind, "choices": choices,
-                "checkpoint": checkpoint}
+                "checkpoint": section == "shape" if checkpoint is None else checkpoint}
     return attrs.field(default=default, converter=converter, validator=validator, metadata=metadata)
 
 
@@ -170,6 +171,11 @@ def float_setting(default: float, section: str, help: str, validator=None, **ext
     """A number setting (at least 0 unless another validator is given)."""
     return setting(default, section, help, converter=to_float, validator=validator or at_least(0.0), kind="float",
                    **extra)
+
+
+def switch_setting(default: bool, section: str, help: str, **extra):
+    """An on/off setting (a --name/--no-name switch where it has a CLI option)."""
+    return setting(default, section, help, converter=to_bool, kind="switch", **extra)
 
 
 def choice_setting(default: str, choices: tuple[str, ...], section: str, help: str, **extra):

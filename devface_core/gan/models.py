@@ -15,6 +15,7 @@ from keras import layers
 from devface_core.choices import ARCHITECTURES
 from devface_core.errors import ConfigError
 from devface_core.gan.layers import Blur, FadeIn, GatedLinearUnit, MinibatchStddev, NoiseInput
+from devface_core.gan.self_supervision import add_decoder
 from devface_core.gan.upconv import UpConv2D
 
 ModelPair = tuple[keras.Model, keras.Model]
@@ -140,13 +141,14 @@ def _fast_filters(side: int, width: int = 1) -> int:
     return width * min(256, max(32, 1024 // side))
 
 
-def fast_discriminator(image_size: int, seeds: _SeedSequence, fading: bool = False,
-                       minibatch_stddev: bool = False, antialias: bool = False, width: int = 1) -> keras.Model:
+def fast_discriminator(image_size: int, seeds: _SeedSequence, fading: bool = False, minibatch_stddev: bool = False,
+                       antialias: bool = False, width: int = 1, reconstruct: bool = False) -> keras.Model:
     """A 1×1 from-RGB, then spectral-normalised blocks (4×4 stride 2, 3×3) with LeakyReLU, no batch norm,
     down to 8×8; one logit. While `fading`, the first block's output is blended with the half-size image's
     from-RGB features (ProGAN's fade-in). `minibatch_stddev` feeds the last 3×3 conv the batch's spread
     (MinibatchStddev) as one more channel; `antialias` blurs before each strided conv; `width` multiplies
-    the channels."""
+    the channels; `reconstruct` adds a second output, the real image redrawn from the last features
+    (self_supervision)."""
     image = keras.Input((image_size, image_size, 3), name="image")
     x = _from_rgb(image, image_size, seeds, width)
     side = image_size
@@ -164,8 +166,11 @@ def fast_discriminator(image_size: int, seeds: _SeedSequence, fading: bool = Fal
             smaller = _from_rgb(layers.AveragePooling2D(2)(image), side // 2, seeds, width)
             x = FadeIn(name="d_fade")([smaller, x])
         side //= 2
+    features = x
     x = layers.Flatten()(x)
     logit = layers.SpectralNormalization(layers.Dense(1, kernel_initializer=seeds.glorot()), name="d_logit")(x)
+    if reconstruct:
+        logit = [logit, add_decoder(features, image_size, seeds.glorot, width)]
     return keras.Model(image, logit, name="fast_discriminator")
 
 
@@ -176,10 +181,10 @@ def _from_rgb(image, side: int, seeds: _SeedSequence, width: int = 1):
 
 def _build_fast(image_size: int, z_dim: int, seed: int, fading: bool = False, upsample: str = "bilinear",
                 minibatch_stddev: bool = False, noise_inputs: bool = False, antialias: bool = False,
-                g_width: int = 1, d_width: int = 1) -> ModelPair:
+                g_width: int = 1, d_width: int = 1, d_reconstruct: bool = False) -> ModelPair:
     seeds = _SeedSequence(seed)
     return (fast_generator(image_size, z_dim, seeds, fading, upsample, noise_inputs, g_width),
-            fast_discriminator(image_size, seeds, fading, minibatch_stddev, antialias, d_width))
+            fast_discriminator(image_size, seeds, fading, minibatch_stddev, antialias, d_width, d_reconstruct))
 
 
 BUILDERS: dict[str, Callable[..., ModelPair]] = {"seed": _build_seed, "fast": _build_fast}
@@ -190,6 +195,7 @@ def build_models(
     architecture: str, image_size: int, z_dim: int, seed: int, precision: str = "float32", fading: bool = False,
     synchronized: bool = False, upsample: str = "bilinear", minibatch_stddev: bool = False,
     noise_inputs: bool = False, antialias: bool = False, g_width: int = 1, d_width: int = 1,
+    d_reconstruct: bool = False,
 ) -> ModelPair:
     """Build (generator, discriminator) for an architecture name, computing in `precision`; `fading` adds
     the fade-in from half the size that progressive growing needs; `synchronized` makes batch norm use the
@@ -197,7 +203,7 @@ def build_models(
     the `fast` generator doubles its side (`seed` keeps the original's nearest); `minibatch_stddev` shows
     `fast`'s discriminator the batch's spread; `noise_inputs` adds per-pixel noise to `fast`'s generator
     blocks, `antialias` blurs before its discriminator's strided convs; `g_width` and `d_width` multiply
-    `fast`'s channels."""
+    `fast`'s channels; `d_reconstruct` gives its discriminator the self-supervised decoder."""
     try:
         builder = BUILDERS[architecture]
     except KeyError:
@@ -207,7 +213,8 @@ def build_models(
     keras.config.set_dtype_policy(precision)
     try:
         models = builder(image_size, z_dim, seed, fading, upsample=upsample, minibatch_stddev=minibatch_stddev,
-                         noise_inputs=noise_inputs, antialias=antialias, g_width=g_width, d_width=d_width)
+                         noise_inputs=noise_inputs, antialias=antialias, g_width=g_width, d_width=d_width,
+                         d_reconstruct=d_reconstruct)
     finally:
         keras.config.set_dtype_policy(previous)
     for layer in (layer for model in models for layer in model.layers):

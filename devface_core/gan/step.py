@@ -23,6 +23,7 @@ from devface_core.gan.layers import set_sampling_noise
 from devface_core.gan.losses import LOSSES, r1_penalty
 from devface_core.gan.models import build_models, transfer_weights
 from devface_core.gan.recipe import TrainingPlan
+from devface_core.gan.self_supervision import RECONSTRUCTION_WEIGHT, logits_of, reconstruction_loss
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +72,7 @@ def build_stage_models(plan: TrainingPlan, side: int, fading: bool, strategy, pr
             config.architecture, side, config.z_dim, config.seed, config.precision, fading=fading,
             synchronized=strategy is not None, upsample=config.upsample, minibatch_stddev=config.minibatch_stddev,
             noise_inputs=config.noise_inputs, antialias=config.antialias, g_width=config.g_width,
-            d_width=config.d_width,
+            d_width=config.d_width, d_reconstruct=config.d_reconstruct,
         )
         g_optimizer = keras.optimizers.Adam(config.g_learning_rate * plan.learning_rate_scale, beta_1=config.beta_1)
         d_optimizer = keras.optimizers.Adam(config.d_learning_rate * plan.learning_rate_scale, beta_1=config.beta_1)
@@ -145,7 +146,7 @@ class TrainingStep:
             fake = generator(noise, training=True)
             with tape.stop_recording():
                 d_loss, real_logits = self._discriminator_step(real, tf.stop_gradient(fake), scale)
-            g_loss = self._g_loss(discriminator(self._augment(fake, self._rng), training=True)) * scale
+            g_loss = self._g_loss(logits_of(discriminator(self._augment(fake, self._rng), training=True))) * scale
         variables = generator.trainable_variables
         self._models.g_optimizer.apply_gradients(zip(tape.gradient(g_loss, variables), variables))
         return d_loss, g_loss, tf.reduce_mean(tf.sign(tf.cast(real_logits, tf.float32))) * scale
@@ -155,9 +156,11 @@ class TrainingStep:
         with tf.GradientTape() as tape:
             # Real and fake pass separately, as in the original, so batch norm sees each batch alone.
             real = self._augment(real, self._rng)
-            real_logits = discriminator(real, training=True)
-            fake_logits = discriminator(self._augment(fake, self._rng), training=True)
+            real_outputs = discriminator(real, training=True)
+            real_logits = logits_of(real_outputs)
+            fake_logits = logits_of(discriminator(self._augment(fake, self._rng), training=True))
             loss = self._d_loss(real_logits, fake_logits)
+            loss += RECONSTRUCTION_WEIGHT * reconstruction_loss(real_outputs, real)
             if r1_gamma:
                 loss += 0.5 * r1_gamma * r1_penalty(real_logits, real)
             loss *= scale
