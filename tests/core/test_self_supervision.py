@@ -54,13 +54,6 @@ def test_training_teaches_the_decoder_to_redraw_the_likes(tiny_config):
     assert after < 0.5 * before, (before, after)
 
 
-def test_without_the_setting_the_decoder_is_not_trained_or_built(tiny_config):
-    trainer = Trainer(attrs.evolve(tiny_config, max_steps=3))
-    list(trainer.train(IMAGES))
-    assert not has_decoder(trainer.discriminator)
-    assert not any(layer.name.startswith("d_decode") for layer in trainer.discriminator.layers)
-
-
 def test_a_base_keeps_the_setting_and_an_older_base_has_it_off(tiny_config, tmp_path):
     Trainer(attrs.evolve(tiny_config, d_reconstruct=True)).save_base(tmp_path / "base")
     base = str(tmp_path / "base")
