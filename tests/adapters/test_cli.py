@@ -191,8 +191,8 @@ def test_help_shows_every_settings_default_and_the_spec_syntax():
         entries = option_entries(text)
         for field in FIELDS:
             if field.metadata["cli"] in groups and field.default is not None and field.metadata["kind"] != "flag":
-                shown = ("on" if field.default else "off") if isinstance(field.default, bool) else field.default
-                shown = PRETRAIN_DEFAULTS.get(field.name, shown) if command is pretrain else shown
+                default = PRETRAIN_DEFAULTS.get(field.name, field.default) if command is pretrain else field.default
+                shown = ("on" if default else "off") if isinstance(default, bool) else default
                 entry = entries[f"--{field.name.replace('_', '-')}"]
                 assert entry.endswith(f"[default: {shown}]"), entry
     run_help = CliRunner().invoke(run_command, ["--help"]).output
