@@ -72,7 +72,7 @@ def test_a_base_saved_before_the_setting_has_it_off(tiny_config, tmp_path):
         Trainer(attrs.evolve(tiny_config, d_reconstruct=True, init_from=str(tmp_path / "base")))
 
 
-def test_pretraining_defaults_to_the_self_supervised_discriminator_and_user_runs_do_not():
-    assert load_config(environ={}, pretraining=True).d_reconstruct
-    assert not load_config(environ={}, overrides={"d_reconstruct": False}, pretraining=True).d_reconstruct
+def test_the_setting_is_off_unless_asked_for_even_when_pretraining():
+    assert not load_config(environ={}, pretraining=True).d_reconstruct
+    assert load_config(environ={}, overrides={"d_reconstruct": True}, pretraining=True).d_reconstruct
     assert not load_config(environ={}).d_reconstruct
