@@ -30,7 +30,7 @@ PRETRAIN_STEPS = 6000
 # steps/s on a bf16 CPU ("Bases"; fine-tunes unmeasured, so runs stay float32); a discriminator of twice the
 # channels judged better or level for 1.43× a step ("Wider networks"; a wider generator lost on KID); colour
 # alone, as translation drew streaks and cutout cost faces ("Augmentation for bases"; users keep the full policy).
-# Not d_reconstruct: its bases lost faces at 3 000 steps on two seeds ("Self-supervised discriminator").
+# Not d_reconstruct: its bases judged level at best, behind on 3 of 4 ("Self-supervised discriminator").
 PRETRAIN_DEFAULTS = {"max_steps": PRETRAIN_STEPS, "precision": "auto", "d_width": 2, "augment": "color"}
 SECTIONS = ("budget", "ingest", "shape", "recipe", "snapshots", "outputs", "checkpoints")
 
