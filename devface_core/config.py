@@ -55,7 +55,7 @@ class Config:
     batch_size: int = int_setting(16, "recipe", "Images per training step.", cli="train", checkpoint=True)
     z_dim: int = int_setting(100, "shape", "Size of the generator's noise vector.", cli="train")
     image_size: int = setting(64, "shape", "Training resolution (multiple of 4).", converter=to_int,
-                              validator=multiple_of_four, cli="train", kind="int", checkpoint=True)
+                              validator=multiple_of_four, cli="train", kind="int")
     sample_every: int = int_setting(100, "snapshots", "Training steps between snapshots (and always at the last).",
                                     cli="train")
     # best judges a snapshot by its samples together: 4 ranked snapshots too noisily (benchmarks/selection.py).
@@ -67,7 +67,7 @@ class Config:
                             checkpoint=True)
     architecture: str = choice_setting("fast", ARCHITECTURES, "shape", "GAN architecture.", cli="train")
     grow_from: int = setting(0, "shape", "Progressive growing: start at this side, double up to image_size (0: off).",
-                             converter=to_int, validator=growth_start, cli="train", kind="int", checkpoint=True)
+                             converter=to_int, validator=growth_start, cli="train", kind="int")
     upsample: str = choice_setting("bilinear", UPSAMPLINGS, "shape",
                                    "How the fast generator doubles its side (bilinear: no 2-pixel grid).", cli="train")
     grow_share: float = float_setting(0.5, "recipe", "Share of the budget trained below full size when growing.",
@@ -83,7 +83,7 @@ class Config:
     minibatch_stddev: bool | None = setting(
         None, "shape", "Show the fast discriminator each batch's spread (ProGAN), against alike samples "
         "(default: on for a base, a fine-tune as its base, off from scratch).", converter=to_optional_bool,
-        cli="train", kind="switch", checkpoint=True)
+        cli="train", kind="switch")
     noise_inputs: bool = switch_setting(False, "shape", "Add learned per-pixel noise to the fast generator's blocks "
                                         "(StyleGAN's noise inputs), for random fine texture.", cli="train")
     antialias: bool = switch_setting(False, "shape", "Blur before the fast discriminator's strided convolutions "

@@ -76,7 +76,9 @@ class NoiseInput(layers.Layer):
             noise = keras.random.normal(shape, dtype=inputs.dtype, seed=self._seeds)
         else:
             noise = keras.ops.cast(self.fixed, inputs.dtype)[None]
-        return inputs + noise * keras.ops.cast(self.strength * self.sampling_scale, inputs.dtype)
+        # A Python test, read when the pass is traced: the generator being trained (scale 1) multiplies nothing.
+        strength = self.strength if self.sampling_scale == 1.0 else self.strength * self.sampling_scale
+        return inputs + noise * keras.ops.cast(strength, inputs.dtype)
 
     def get_config(self):
         return {**super().get_config(), "seed": self.seed, "sampling_scale": self.sampling_scale}

@@ -45,7 +45,7 @@ def test_the_loss_compares_with_the_image_shrunk_to_the_decoders_side():
 
 def test_training_teaches_the_decoder_to_redraw_the_likes(tiny_config):
     trainer = Trainer(attrs.evolve(tiny_config, d_reconstruct=True, augment="none", mirror=False, epochs=1000,
-                                      max_steps=60))
+                                   max_steps=60))
     images = _scaled(IMAGES)
     before = float(reconstruction_loss(trainer.discriminator(images), images))
     list(trainer.train(IMAGES))
@@ -54,7 +54,7 @@ def test_training_teaches_the_decoder_to_redraw_the_likes(tiny_config):
     assert after < 0.5 * before, (before, after)
 
 
-def test_a_base_keeps_the_setting_and_an_older_base_has_it_off(tiny_config, tmp_path):
+def test_a_base_keeps_the_setting_and_its_fine_tunes_must_match_it(tiny_config, tmp_path):
     Trainer(attrs.evolve(tiny_config, d_reconstruct=True)).save_base(tmp_path / "base")
     base = str(tmp_path / "base")
     assert load_config(environ={}, overrides={"init_from": base}).d_reconstruct
