@@ -73,7 +73,7 @@ def pretrain_to(store, size: int, precision: str, steps: int, folder: Path, quic
                 settings: dict[str, str]) -> tuple[float, int]:
     """Continue this precision's base to `steps` (resuming its checkpoint) and save it; the seconds it took
     and the step it resumed from (0 for none)."""
-    from devface_core.config import load_config
+    from devface_core.config_loading import load_config
     from devface_core.pipeline import run_pretraining
 
     # No encoder or upscaler: this benchmark judges the GAN's own samples (taste.py and sharpness.py judge what

@@ -72,7 +72,7 @@ def pretrain(crowd: np.ndarray, steps: int, size: int, folder: Path, encoder_ste
     """A base and its encoder (no upscaler) pretrained on the crowd by the product's own pretraining (its
     default lengths unless `steps` and `encoder_steps`)."""
     from devface_adapters.memory import MemoryAdapter
-    from devface_core.config import load_config
+    from devface_core.config_loading import load_config
     from devface_core.imaging import encode_png
     from devface_core.pipeline import run_pretraining
 
@@ -88,7 +88,7 @@ def pretrain(crowd: np.ndarray, steps: int, size: int, folder: Path, encoder_ste
 
 def base_samples(base: Path, count: int) -> np.ndarray:
     """The base's own samples, untouched by any user (every shape setting read from the base)."""
-    from devface_core.config import load_config
+    from devface_core.config_loading import load_config
     from devface_core.gan.trainer import Trainer
 
     return Trainer(load_config(environ={}, overrides={"init_from": str(base)})).generate(count)
@@ -115,7 +115,7 @@ def nearest_the_likes(pool: np.ndarray, described: np.ndarray, liked: dict[str, 
 def per_user(likes: dict[str, np.ndarray], count: int, steps: int, base: Path | None):
     """Each user's `count` faces after the default run (a fine-tune from `base`, or from scratch), and the
     mean wall and CPU seconds of a user's training."""
-    from devface_core.config import load_config
+    from devface_core.config_loading import load_config
     from devface_core.gan.trainer import Trainer
 
     samples, walls, cpus = {}, [], []
@@ -135,7 +135,7 @@ def per_user(likes: dict[str, np.ndarray], count: int, steps: int, base: Path | 
 def latent_per_user(likes: dict[str, np.ndarray], count: int, base: Path):
     """Each user's `count` faces drawn at their likes' codes (personalize latent, every setting at its default),
     and the mean wall and CPU seconds per user, the base loaded afresh for each as a run would."""
-    from devface_core.config import load_config
+    from devface_core.config_loading import load_config
     from devface_core.gan.latent import LatentBase
 
     samples, walls, cpus = {}, [], []

@@ -7,7 +7,8 @@ boto3, click or pluggy. TensorFlow is imported only when training starts.
     report = run_pipeline(source, sink, "alice", Config(epochs=50))
 """
 
-from devface_core.config import Config, load_config
+from devface_core.config import Config
+from devface_core.config_loading import load_config
 from devface_core.errors import AdapterError, ConfigError, DevfaceError, InvalidImageError, NoImagesError
 from devface_core.imaging import decode_image, encode_png, fit_image, to_base64, to_data_url
 from devface_core.pipeline import published_image, run_pipeline

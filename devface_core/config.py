@@ -1,4 +1,5 @@
-"""Run settings: one frozen, validated `Config`, resolved from CLI > DEVFACE_* environment > file > defaults.
+"""Run settings: one frozen, validated `Config` (config_loading.load_config resolves it from CLI > DEVFACE_*
+environment > file > defaults).
 
 Every setting is declared once below, with its section, help text and CLI group (see `fields.setting`);
 the CLI's options, the lists of settings a base or a checkpoint must match, and the settings reference in
@@ -7,21 +8,16 @@ docs/ are all read from these declarations.
 
 from __future__ import annotations
 
-import difflib
-import os
-from typing import Any, Mapping
+from typing import Any
 
 import attrs
 
-from devface_core import config_files
 from devface_core.choices import (ARCHITECTURES, FIT_MODES, PERSONALIZATIONS, PRECISION_CHOICES, SELECTIONS, STRATEGIES,
                                   UPSAMPLINGS)
-from devface_core.errors import ConfigError
-from devface_core.fields import (at_least, choice_setting, float_setting, fraction, growth_error, growth_start,
-                                 int_setting, multiple_of_four, positive_size, scale, setting, strategy_error,
-                                 switch_setting, tensorboard_installed, to_base_folder, to_bool, to_int,
-                                 to_optional_bool, to_optional_float, to_optional_path, to_policy, to_size)
-from devface_core.saved_settings import checkpoint_settings, read_saved_settings
+from devface_core.fields import (at_least, choice_setting, float_setting, fraction, growth_start, int_setting,
+                                 multiple_of_four, positive_size, scale, setting, switch_setting, tensorboard_installed,
+                                 to_base_folder, to_bool, to_int, to_optional_bool, to_optional_float,
+                                 to_optional_path, to_policy, to_size)
 
 # `devface pretrain`'s max_steps: with its recipe, KID fell from 1.02 at 3 000 steps to 0.72 at 6 000 and
 # held at 9 000 (docs/benchmarks.md "Augmentation for bases"); a 1 500-step base drew stripes.
@@ -183,66 +179,3 @@ BASE_SETTINGS = settings_in("shape")
 # What a checkpoint is only valid for; others (epochs, selection, output size, limits) may change.
 CHECKPOINT_SETTINGS = tuple(field.name for field in FIELDS if field.metadata["checkpoint"])
 
-
-def load_config(
-    path: str | os.PathLike | None = None,
-    environ: Mapping[str, str] | None = None,
-    overrides: Mapping[str, Any] | None = None,
-    pretraining: bool = False,
-) -> Config:
-    """Build a Config from defaults < file < DEVFACE_* environment < overrides (None values ignored); with
-    init_from, the base's shape settings (BASE_SETTINGS) stand in for defaults; when `pretraining`, PRETRAIN_DEFAULTS
-    and a resumed checkpoint's settings do (and no step limit when given a time budget)."""
-    layers = [
-        (config_files.read_config_file(path) if path else {}, lambda name: f"config file {path}: setting {name}"),
-        (config_files.environment_settings(os.environ if environ is None else environ, FIELD_NAMES),
-         lambda name: f"environment variable {config_files.ENV_PREFIX}{name.upper()}"),
-        ({k: v for k, v in (overrides or {}).items() if v is not None},
-         lambda name: f"option --{name.replace('_', '-')} (setting {name})"),
-    ]
-    merged: dict[str, Any] = {}
-    for values, origin in layers:
-        for name, value in values.items():
-            merged[name] = _checked(name, value, origin(name))
-    if merged.get("init_from"):
-        merged = {**_base_shape(merged["init_from"]), **merged}
-    if pretraining:
-        # A checkpoint made under older defaults resumes without naming its settings again.
-        saved = checkpoint_settings(merged.get("resume") and merged.get("checkpoint_dir"), CHECKPOINT_SETTINGS)
-        # An operator who gives a base hours expects it to train for them, not stop at the default step count.
-        merged = {**PRETRAIN_DEFAULTS, "max_steps": 0 if merged.get("max_seconds") else PRETRAIN_STEPS, **saved,
-                  **merged}
-    return _build(merged)
-
-
-def _base_shape(folder: str) -> dict[str, Any]:
-    """What a base's weights fit (architecture, image size…), so a fine-tune need not repeat them."""
-    saved = read_saved_settings(folder, "init_from")
-    return {name: _checked(name, saved[name], f"base {folder}: setting {name}") for name in BASE_SETTINGS
-            if name in saved}
-
-
-def _checked(name: str, value: Any, origin: str) -> Any:
-    """Validate one setting alone so the error can say where the bad value came from."""
-    if name not in FIELD_NAMES:
-        close = difflib.get_close_matches(name, FIELD_NAMES, n=1)
-        hint = f"did you mean {close[0]!r}?" if close else "docs/settings.md lists every setting"
-        raise ConfigError(f"{origin}: unknown setting ({hint})")
-    try:
-        return getattr(Config(**{name: value}), name)
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"{origin} = {value!r}: {exc}") from None
-
-
-def _build(values: dict[str, Any]) -> Config:
-    """Construct the Config (every value already validated alone), then check settings that go together."""
-    try:
-        config = Config(**values)
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"config: {exc}") from None
-    for error in (growth_error(config), strategy_error(config)):
-        if error:
-            raise ConfigError(f"config: {error}")
-    if config.resume and not config.checkpoint_dir:
-        raise ConfigError("config: resume needs checkpoint_dir (where the checkpoints are)")
-    return config

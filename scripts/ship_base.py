@@ -22,7 +22,7 @@ def main() -> None:
     parser.add_argument("--faces", type=int, default=24)
     parser.add_argument("--seed", type=int, default=2026)
     args = parser.parse_args()
-    from devface_core.config import load_config
+    from devface_core.config_loading import load_config
     from devface_core.fields import BUILTIN_BASE
     from devface_core.gan.bases import load_model_weights, save_compact_base
     from devface_core.gan.encoder import build_encoder

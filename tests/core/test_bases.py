@@ -12,7 +12,8 @@ from click.testing import CliRunner
 from devface_adapters.cli import main, run_command
 from devface_adapters.memory import MemoryAdapter
 from devface_core.pipeline import run_pretraining as pretrain
-from devface_core.config import PRETRAIN_STEPS, load_config
+from devface_core.config import PRETRAIN_STEPS
+from devface_core.config_loading import load_config
 from devface_core.gan.recipe import R1_FOR_BASES, r1_strength
 from devface_core.errors import ConfigError
 from devface_core.gan.trainer import Trainer

@@ -7,7 +7,7 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from devface_adapters.demo import FACES, DemoAdapter
-from devface_core.config import load_config
+from devface_core.config_loading import load_config
 from devface_core.fields import BUILTIN_BASE
 from devface_core.gan.bases import COMPACT_FILE, save_compact_base
 from devface_core.gan.trainer import Trainer

@@ -90,7 +90,7 @@ def test_distinct_user_ids_never_share_a_folder(tmp_path):
 
 
 def test_resume_without_a_checkpoint_dir_is_a_config_error():
-    from devface_core.config import load_config
+    from devface_core.config_loading import load_config
 
     with pytest.raises(ConfigError, match="resume needs checkpoint_dir"):
         load_config(overrides={"resume": True})

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from devface_core.config import PRETRAIN_STEPS, Config, load_config
+from devface_core.config import PRETRAIN_STEPS, Config
+from devface_core.config_loading import load_config
 from devface_core.errors import ConfigError
 
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from devface_core.config import load_config
+from devface_core.config_loading import load_config
 from devface_core.errors import ConfigError
 from devface_core.gan.growth import downsampled, growth_point, growth_sides
 from devface_core.gan import trainer as trainer_module

@@ -11,7 +11,8 @@ from click.testing import CliRunner
 from devface_adapters.cli import main, run_command
 from devface_adapters.memory import MemoryAdapter
 from devface_core import quality
-from devface_core.config import Config, load_config
+from devface_core.config import Config
+from devface_core.config_loading import load_config
 from devface_core.errors import ConfigError
 from devface_core.gan import latent
 from devface_core.gan.bases import save_compact_base

@@ -16,7 +16,8 @@ import pytest
 from click.testing import CliRunner
 
 from devface_adapters.cli import main
-from devface_core.config import PRETRAIN_STEPS, load_config
+from devface_core.config import PRETRAIN_STEPS
+from devface_core.config_loading import load_config
 from devface_core.gan.checkpoints import has_checkpoint
 from devface_core.gan.trainer import Trainer
 from devface_core.pipeline import run_pretraining

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from devface_core.config import load_config
+from devface_core.config_loading import load_config
 from devface_core.contact_sheet import contact_sheet
 from devface_core.errors import ConfigError
 from devface_core.gan import augment

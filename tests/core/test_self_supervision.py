@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from devface_core.config import load_config
+from devface_core.config_loading import load_config
 from devface_core.errors import ConfigError
 from devface_core.gan.models import build_models
 from devface_core.gan.self_supervision import has_decoder, logits_of, reconstruction_loss

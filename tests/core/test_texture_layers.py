@@ -8,7 +8,7 @@ import keras
 import numpy as np
 import pytest
 
-from devface_core.config import load_config
+from devface_core.config_loading import load_config
 from devface_core.errors import ConfigError
 from devface_core.gan.latent import build_sampler
 from devface_core.gan.layers import SAMPLING_NOISE, Blur, NoiseInput, set_sampling_noise

@@ -12,7 +12,7 @@ from devface_core.gan.upconv import UpConv2D
 from devface_core.dataset import ImageBuffer
 from devface_core.gan.growth import resident_images
 from devface_core import Config
-from devface_core.config import load_config
+from devface_core.config_loading import load_config
 from devface_core.gan.recipe import cpu_has_bf16, plan_training
 from devface_core.gan.trainer import Trainer
 

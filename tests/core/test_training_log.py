@@ -10,7 +10,7 @@ import tensorflow as tf
 
 from devface_adapters.memory import MemoryAdapter
 from devface_core import run_pipeline
-from devface_core.config import load_config
+from devface_core.config_loading import load_config
 from devface_core.errors import ConfigError
 from devface_core.pipeline import run_pretraining
 from devface_core.userid import encoded_user_id

@@ -6,7 +6,7 @@ import attrs
 import numpy as np
 import pytest
 
-from devface_core.config import load_config
+from devface_core.config_loading import load_config
 from devface_core.errors import ConfigError
 from devface_core.gan.latent import build_sampler
 from devface_core.gan.models import build_models

@@ -10,7 +10,7 @@ import pytest
 from devface_adapters.filesystem import DirectoryAdapter
 from devface_adapters.memory import MemoryAdapter
 from devface_core import Config, run_pipeline
-from devface_core.config import load_config
+from devface_core.config_loading import load_config
 from devface_core.errors import ConfigError
 from devface_core.userid import NAME_MAX_BYTES, encoded_user_id
 from tests.helpers import images
