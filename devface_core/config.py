@@ -88,6 +88,8 @@ class Config:
                                          "side from its last features (FastGAN's self-supervision).", cli="train")
     g_width: int = int_setting(1, "shape", "Multiplies the fast generator's channels per block (capped at 128).",
                                cli="train")
+    g_depth: int = int_setting(1, "shape", "Convolutions in each of the fast generator's blocks (2: FastGAN's).",
+                               cli="train")
     d_width: int = int_setting(1, "shape", "Multiplies the fast discriminator's channels at every side.", cli="train")
     r1_gamma: float | None = setting(
         None, "recipe", "R1 penalty weight on D's gradient at the likes (0: off; default: 10 for a base and its "

@@ -179,6 +179,6 @@ def build_sampler(config: Config):
 
     generator, _ = build_models(config.architecture, config.image_size, config.z_dim, config.seed, "float32",
                                 upsample=config.upsample, minibatch_stddev=config.minibatch_stddev,
-                                noise_inputs=config.noise_inputs, g_width=config.g_width)
+                                noise_inputs=config.noise_inputs, g_width=config.g_width, g_depth=config.g_depth)
     set_sampling_noise(generator)
     return generator

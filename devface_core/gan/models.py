@@ -99,9 +99,10 @@ def _fast_plan(image_size: int, width: int = 1) -> tuple[int, list[int]]:
 
 
 def fast_generator(image_size: int, z_dim: int, seeds: _SeedSequence, fading: bool = False,
-                   upsample: str = "bilinear", noise_inputs: bool = False, width: int = 1) -> keras.Model:
+                   upsample: str = "bilinear", noise_inputs: bool = False, width: int = 1, depth: int = 1) -> keras.Model:
     """Few-shot generator: Dense → side×side×256, then blocks of `upsample` ×2 + 3×3 conv (one UpConv2D)
-    + BN (+ NoiseInput with `noise_inputs`) + GLU; `width` multiplies the channels (see _fast_plan).
+    + BN (+ NoiseInput with `noise_inputs`) + GLU, and `depth` − 1 more 3×3 conv + BN + GLU at the block's
+    side (FastGAN's blocks have two); `width` multiplies the channels (see _fast_plan).
 
     No transposed convolutions (their uneven overlap is what draws checkerboards); GLU gates as in FastGAN.
     Layers are named by the side they work at, so a model grown to twice the size (progressive training)
@@ -123,6 +124,10 @@ def fast_generator(image_size: int, z_dim: int, seeds: _SeedSequence, fading: bo
         if noise_inputs:
             x = NoiseInput(seed=seeds.next(), name=f"g_noise_{side}")(x)
         x = GatedLinearUnit()(x)
+        for extra in range(2, depth + 1):
+            x = layers.Conv2D(2 * filters, 3, padding="same", use_bias=False, kernel_initializer=seeds.glorot(),
+                              name=f"g_conv{extra}_{side}")(x)
+            x = GatedLinearUnit()(layers.BatchNormalization(name=f"g_bn{extra}_{side}")(x))
     image = _to_rgb(x, side, seeds)
     if fading:
         smaller = layers.UpSampling2D(interpolation=upsample)(_to_rgb(previous, side // 2, seeds))
@@ -181,9 +186,9 @@ def _from_rgb(image, side: int, seeds: _SeedSequence, width: int = 1):
 
 def _build_fast(image_size: int, z_dim: int, seed: int, fading: bool = False, upsample: str = "bilinear",
                 minibatch_stddev: bool = False, noise_inputs: bool = False, antialias: bool = False,
-                g_width: int = 1, d_width: int = 1, d_reconstruct: bool = False) -> ModelPair:
+                g_width: int = 1, d_width: int = 1, d_reconstruct: bool = False, g_depth: int = 1) -> ModelPair:
     seeds = _SeedSequence(seed)
-    return (fast_generator(image_size, z_dim, seeds, fading, upsample, noise_inputs, g_width),
+    return (fast_generator(image_size, z_dim, seeds, fading, upsample, noise_inputs, g_width, g_depth),
             fast_discriminator(image_size, seeds, fading, minibatch_stddev, antialias, d_width, d_reconstruct))
 
 
@@ -195,7 +200,7 @@ def build_models(
     architecture: str, image_size: int, z_dim: int, seed: int, precision: str = "float32", fading: bool = False,
     synchronized: bool = False, upsample: str = "bilinear", minibatch_stddev: bool = False,
     noise_inputs: bool = False, antialias: bool = False, g_width: int = 1, d_width: int = 1,
-    d_reconstruct: bool = False,
+    d_reconstruct: bool = False, g_depth: int = 1,
 ) -> ModelPair:
     """Build (generator, discriminator) for an architecture name, computing in `precision`; `fading` adds
     the fade-in from half the size that progressive growing needs; `synchronized` makes batch norm use the
@@ -203,7 +208,7 @@ def build_models(
     the `fast` generator doubles its side (`seed` keeps the original's nearest); `minibatch_stddev` shows
     `fast`'s discriminator the batch's spread; `noise_inputs` adds per-pixel noise to `fast`'s generator
     blocks, `antialias` blurs before its discriminator's strided convs; `g_width` and `d_width` multiply
-    `fast`'s channels; `d_reconstruct` gives its discriminator the self-supervised decoder."""
+    `fast`'s channels, `g_depth` gives its generator's blocks more convolutions; `d_reconstruct` gives its discriminator the self-supervised decoder."""
     try:
         builder = BUILDERS[architecture]
     except KeyError:
@@ -214,7 +219,7 @@ def build_models(
     try:
         models = builder(image_size, z_dim, seed, fading, upsample=upsample, minibatch_stddev=minibatch_stddev,
                          noise_inputs=noise_inputs, antialias=antialias, g_width=g_width, d_width=d_width,
-                         d_reconstruct=d_reconstruct)
+                         d_reconstruct=d_reconstruct, g_depth=g_depth)
     finally:
         keras.config.set_dtype_policy(previous)
     for layer in (layer for model in models for layer in model.layers):

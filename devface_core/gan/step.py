@@ -72,7 +72,7 @@ def build_stage_models(plan: TrainingPlan, side: int, fading: bool, strategy, pr
             config.architecture, side, config.z_dim, config.seed, config.precision, fading=fading,
             synchronized=strategy is not None, upsample=config.upsample, minibatch_stddev=config.minibatch_stddev,
             noise_inputs=config.noise_inputs, antialias=config.antialias, g_width=config.g_width,
-            d_width=config.d_width, d_reconstruct=config.d_reconstruct,
+            d_width=config.d_width, d_reconstruct=config.d_reconstruct, g_depth=config.g_depth,
         )
         g_optimizer = keras.optimizers.Adam(config.g_learning_rate * plan.learning_rate_scale, beta_1=config.beta_1)
         d_optimizer = keras.optimizers.Adam(config.d_learning_rate * plan.learning_rate_scale, beta_1=config.beta_1)

@@ -1,4 +1,4 @@
-"""Wider networks (settings g_width and d_width): the channels they give, and that a base keeps them."""
+"""Wider and deeper networks (settings g_width, d_width, g_depth): the layers they give, and that a base keeps them."""
 
 from __future__ import annotations
 
@@ -37,6 +37,24 @@ def test_g_width_multiplies_the_generator_blocks_up_to_the_first_blocks_channels
     assert _conv_filters(plain, "g_conv") == {"g_conv_16": 256, "g_conv_32": 128, "g_conv_64": 64}
     assert _conv_filters(wide, "g_conv") == {"g_conv_16": 256, "g_conv_32": 256, "g_conv_64": 128}
     assert wide(NOISE).shape == plain(NOISE).shape == (2, 64, 64, 3)
+
+
+def test_g_depth_adds_a_convolution_at_each_generator_side_with_the_blocks_channels():
+    plain, _ = build_models("fast", 64, 8, seed=0)
+    deep, _ = build_models("fast", 64, 8, seed=0, g_depth=2)
+    assert _conv_filters(deep, "g_conv") == {**_conv_filters(plain, "g_conv"), "g_conv2_16": 256, "g_conv2_32": 128,
+                                             "g_conv2_64": 64}
+    assert {"g_bn2_16", "g_bn2_32", "g_bn2_64"} <= {layer.name for layer in deep.layers}
+    assert deep(NOISE).shape == (2, 64, 64, 3)
+
+
+def test_a_base_keeps_its_depth_and_one_saved_before_it_has_depth_one(tiny_config, tmp_path):
+    Trainer(attrs.evolve(tiny_config, g_depth=2)).save_base(tmp_path / "deep")
+    assert load_config(environ={}, overrides={"init_from": str(tmp_path / "deep")}).g_depth == 2
+    Trainer(tiny_config).save_base(tmp_path / "old")
+    forget_saved_settings(tmp_path / "old", "g_depth")
+    with pytest.raises(ConfigError, match=r"g_depth 1 \(this run: 2\)"):
+        Trainer(attrs.evolve(tiny_config, g_depth=2, init_from=str(tmp_path / "old")))
 
 
 def test_a_base_keeps_its_widths_and_its_fine_tunes_follow_it(tiny_config, tmp_path):
