@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tests.conftest import service_unavailable
@@ -124,3 +125,13 @@ def test_sharpness_judges_plain_and_learned_enlargements_beside_real_faces():
         "real crowd faces (the floor)", "base samples, Lanczos ×2 (no upscaler)", "base samples, the base's own upscaler",
         "base samples, upscaler, blur ≤ 1.2", "base samples, upscaler, blur ≤ 0.6"]
     assert all(float(row.split()[-3]) > 0 for row in rows)  # every row's sharpness against real faces'
+
+
+def test_judge_bases_judges_each_base_beside_real_faces_with_each_quarters_kid():
+    if not any((BENCHMARKS.parents[1] / "shared" / "data" / "frontend_faces").glob("*.png")):
+        service_unavailable("the judge_bases benchmark needs ../shared/data/frontend_faces")
+    lines = run_quick("judge_bases.py")
+    assert lines[-2].startswith("real crowd faces (the floor)")
+    base = lines[-1].split()
+    assert base[:2] == ["builtin", "8"]
+    assert len(base) == 12 and all(np.isfinite(float(kid)) for kid in base[-4:])  # 8 figures, then 4 quarters' KID
