@@ -18,7 +18,7 @@ import tensorflow as tf
 from devface_core.config import Config
 from devface_core.gan.encoder import encode, pyramid_l1
 from devface_core.gan.graphs import compiled
-from devface_core.gan.recipe import check_latent_base
+from devface_core.gan.recipe import check_latent_base, model_options
 from devface_core.gan.sampling import to_pixels
 
 # The figures below are the taste benchmark's two users on a base pretrained without their likes
@@ -178,7 +178,6 @@ def build_sampler(config: Config):
     from devface_core.gan.models import build_models
 
     generator, _ = build_models(config.architecture, config.image_size, config.z_dim, config.seed, "float32",
-                                upsample=config.upsample, minibatch_stddev=config.minibatch_stddev,
-                                noise_inputs=config.noise_inputs, g_width=config.g_width, g_depth=config.g_depth)
+                                **model_options(config))
     set_sampling_noise(generator)
     return generator

@@ -99,7 +99,8 @@ def _fast_plan(image_size: int, width: int = 1) -> tuple[int, list[int]]:
 
 
 def fast_generator(image_size: int, z_dim: int, seeds: _SeedSequence, fading: bool = False,
-                   upsample: str = "bilinear", noise_inputs: bool = False, width: int = 1, depth: int = 1) -> keras.Model:
+                   upsample: str = "bilinear", noise_inputs: bool = False, width: int = 1,
+                   depth: int = 1) -> keras.Model:
     """Few-shot generator: Dense → side×side×256, then blocks of `upsample` ×2 + 3×3 conv (one UpConv2D)
     + BN (+ NoiseInput with `noise_inputs`) + GLU, and `depth` − 1 more 3×3 conv + BN + GLU at the block's
     side (FastGAN's blocks have two); `width` multiplies the channels (see _fast_plan).
@@ -208,7 +209,8 @@ def build_models(
     the `fast` generator doubles its side (`seed` keeps the original's nearest); `minibatch_stddev` shows
     `fast`'s discriminator the batch's spread; `noise_inputs` adds per-pixel noise to `fast`'s generator
     blocks, `antialias` blurs before its discriminator's strided convs; `g_width` and `d_width` multiply
-    `fast`'s channels, `g_depth` gives its generator's blocks more convolutions; `d_reconstruct` gives its discriminator the self-supervised decoder."""
+    `fast`'s channels, `g_depth` gives its generator's blocks more convolutions; `d_reconstruct` gives its
+    discriminator the self-supervised decoder. A Config's shape settings give these: recipe.model_options."""
     try:
         builder = BUILDERS[architecture]
     except KeyError:

@@ -56,6 +56,16 @@ def plan_training(config: Config, pretraining: bool = False) -> TrainingPlan:
     return TrainingPlan(resolved, pretraining)
 
 
+# The shape settings that are not build_models' keyword options: its positional arguments, and growth (the trainer's).
+_NOT_OPTIONS = ("architecture", "image_size", "z_dim", "grow_from")
+
+
+def model_options(config: Config) -> dict:
+    """build_models' keyword options from a Config's shape settings, so every caller builds a base's shape
+    in full (a new shape setting reaches each builder without naming it at each call)."""
+    return {name: getattr(config, name) for name in BASE_SETTINGS if name not in _NOT_OPTIONS}
+
+
 def as_plan(config_or_plan: Config | TrainingPlan) -> TrainingPlan:
     """A plan as given, or the plan of a Config for a run (from scratch or a fine-tune)."""
     return config_or_plan if isinstance(config_or_plan, TrainingPlan) else plan_training(config_or_plan)

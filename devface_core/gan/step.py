@@ -22,7 +22,7 @@ from devface_core.gan.growth import faded_reals
 from devface_core.gan.layers import set_sampling_noise
 from devface_core.gan.losses import LOSSES, r1_penalty
 from devface_core.gan.models import build_models, transfer_weights
-from devface_core.gan.recipe import TrainingPlan
+from devface_core.gan.recipe import TrainingPlan, model_options
 from devface_core.gan.self_supervision import RECONSTRUCTION_WEIGHT, logits_of, reconstruction_loss
 
 logger = logging.getLogger(__name__)
@@ -70,10 +70,7 @@ def build_stage_models(plan: TrainingPlan, side: int, fading: bool, strategy, pr
     with strategy.scope() if strategy else contextlib.nullcontext():
         generator, discriminator = build_models(
             config.architecture, side, config.z_dim, config.seed, config.precision, fading=fading,
-            synchronized=strategy is not None, upsample=config.upsample, minibatch_stddev=config.minibatch_stddev,
-            noise_inputs=config.noise_inputs, antialias=config.antialias, g_width=config.g_width,
-            d_width=config.d_width, d_reconstruct=config.d_reconstruct, g_depth=config.g_depth,
-        )
+            synchronized=strategy is not None, **model_options(config))
         g_optimizer = keras.optimizers.Adam(config.g_learning_rate * plan.learning_rate_scale, beta_1=config.beta_1)
         d_optimizer = keras.optimizers.Adam(config.d_learning_rate * plan.learning_rate_scale, beta_1=config.beta_1)
         g_optimizer.build(generator.trainable_variables)

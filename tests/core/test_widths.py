@@ -49,8 +49,11 @@ def test_g_depth_adds_a_convolution_at_each_generator_side_with_the_blocks_chann
 
 
 def test_a_base_keeps_its_depth_and_one_saved_before_it_has_depth_one(tiny_config, tmp_path):
-    Trainer(attrs.evolve(tiny_config, g_depth=2)).save_base(tmp_path / "deep")
-    assert load_config(environ={}, overrides={"init_from": str(tmp_path / "deep")}).g_depth == 2
+    deep = Trainer(attrs.evolve(tiny_config, g_depth=2))
+    deep.save_base(tmp_path / "deep")
+    loaded = load_config(environ={}, overrides={"init_from": str(tmp_path / "deep")})
+    assert loaded.g_depth == 2
+    assert build_sampler(loaded).count_params() == deep.models.sampler.count_params()  # what latent loads into
     Trainer(tiny_config).save_base(tmp_path / "old")
     forget_saved_settings(tmp_path / "old", "g_depth")
     with pytest.raises(ConfigError, match=r"g_depth 1 \(this run: 2\)"):
