@@ -53,7 +53,7 @@ class S3Adapter(Adapter):
         self.likes_template, self.face_template = likes_template, face_template
         self.page_size = positive_int(page_size, "s3 option page_size")
         self.connect_timeout = positive_int(connect_timeout, "s3 option connect_timeout")
-        self._client = None
+        self._client = self._session = None
 
     @classmethod
     def from_spec(cls, argument, options):
@@ -73,8 +73,8 @@ class S3Adapter(Adapter):
             addressing = {"addressing_style": "path"} if self.endpoint_url else {}
             config = botocore_config.Config(s3=addressing, connect_timeout=self.connect_timeout,
                                             retries={"max_attempts": 2})
-            session = boto3_session.Session(profile_name=self.profile, region_name=self.region)
-            self._client = session.client("s3", endpoint_url=self.endpoint_url, config=config)
+            self._session = boto3_session.Session(profile_name=self.profile, region_name=self.region)
+            self._client = self._session.client("s3", endpoint_url=self.endpoint_url, config=config)
         return self._client
 
     def _key(self, template: str, user_id: str) -> str:
@@ -126,11 +126,20 @@ class S3Adapter(Adapter):
                            created_at=entry.get("LastModified"))
 
     def check_can_publish(self, user_id: str) -> None:
-        """ConfigError unless the face's object key fits S3's 1 024 bytes (asked before training)."""
+        """ConfigError unless the face's object key fits S3's 1 024 bytes, AdapterError where no credentials
+        are found (asked before any like is read)."""
         key = self._key(self.face_template, user_id)
         if len(key.encode("utf-8")) > MAX_KEY_BYTES:
             raise ConfigError(f"{self._where()}: the face's key for user {user_id[:40]!r}… would be "
                               f"{len(key.encode('utf-8'))} bytes; S3 takes {MAX_KEY_BYTES}")
+        # Where no credentials can be found, the PUT would fail only after minutes of training.
+        if not self._has_credentials():
+            raise self._failed(botocore_errors.NoCredentialsError())
+
+    def _has_credentials(self) -> bool:
+        """Whether boto3 finds credentials for this adapter's session (resolved locally, no S3 request)."""
+        self.client  # noqa: B018 - the session is made with the client
+        return self._session.get_credentials() is not None
 
     def publish(self, user_id: str, image: PublishedImage) -> str:
         """One PUT (S3 never exposes a partial object) with content type and metadata."""
