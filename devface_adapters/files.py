@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from devface_core.atomic import remove_abandoned_temporaries, write_all_atomically, write_atomically
 from devface_core.errors import AdapterError
+
+
+def check_writable_folder(folder: Path, where: str) -> None:
+    """AdapterError unless `folder` exists or can be created, and is writable: asked before training, so a
+    face is never drawn for a place it cannot be written to."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise AdapterError(f"{where}: cannot create the folder ({exc.strerror})") from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise AdapterError(f"{where}: the folder is not writable")
 
 
 def atomic_write(path: Path, data: bytes, where: str) -> None:

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 import json
 from pathlib import Path
 from typing import Iterator
 
 from devface_adapters.base import Adapter, devface_version
-from devface_adapters.files import atomic_write, atomic_write_all, unique_path
+from devface_adapters.files import atomic_write, atomic_write_all, check_writable_folder, unique_path
 from devface_adapters.hookspecs import hookimpl
 from devface_core.errors import AdapterError, ConfigError
 from devface_core.types import PublishedImage, SourceImage
@@ -122,12 +121,7 @@ class DirectoryAdapter(Adapter):
         """Raise unless this user's face could be written here: the id must name a file (ConfigError) and
         the folder must exist or be creatable, and be writable (AdapterError). Asked before training."""
         check_file_name(user_id, f"{path_safe_user_id(user_id)}.json", f"dir:{self.root}")
-        try:
-            self.root.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise AdapterError(f"dir:{self.root}: cannot create the folder ({exc.strerror})") from None
-        if not os.access(self.root, os.W_OK | os.X_OK):
-            raise AdapterError(f"dir:{self.root}: the folder is not writable")
+        check_writable_folder(self.root, f"dir:{self.root}")
 
     def publish(self, user_id: str, image: PublishedImage) -> str:
         """Write `<user>.json` and `<user>.png` so that a full disk changes neither, and the face goes

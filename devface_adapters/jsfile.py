@@ -11,9 +11,9 @@ import re
 from pathlib import Path
 
 from devface_adapters.base import Adapter, flag
-from devface_adapters.files import atomic_write
+from devface_adapters.files import atomic_write, check_writable_folder
 from devface_adapters.hookspecs import hookimpl
-from devface_core.errors import ConfigError
+from devface_core.errors import AdapterError, ConfigError
 from devface_core.imaging import to_data_url
 from devface_core.types import PublishedImage
 from devface_core.userid import validate_user_id
@@ -60,6 +60,14 @@ class JavaScriptFileAdapter(Adapter):
         if argument:
             options["path"] = argument
         return cls(**options)
+
+    def check_can_publish(self, user_id: str) -> None:
+        """AdapterError unless the file could be written: not a folder, in a folder that exists or can be
+        created and is writable. Asked before any like is read."""
+        where = f"jsfile:{self.path}"
+        if self.path.is_dir():
+            raise AdapterError(f"{where}: is a folder; name the file to write")
+        check_writable_folder(self.path.parent, where)
 
     def publish(self, user_id: str, image: PublishedImage) -> str:
         """Write the file atomically; the user id is not part of it (one file per page)."""

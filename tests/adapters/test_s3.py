@@ -114,18 +114,6 @@ def test_missing_bucket_is_named_with_its_reason(s3_bucket):
     assert "bucket does not exist" in result.output
 
 
-def test_a_sink_without_credentials_is_refused_before_any_like_is_read(s3_bucket, monkeypatch, tmp_path):
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-    for name in ("AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE"):
-        monkeypatch.setenv(name, str(tmp_path / "none"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    # The source's folder is missing too: only a sink checked first names the credentials.
-    result = run(["--source", f"dir:{tmp_path / 'no-likes'}", "--sink", f"s3://{s3_bucket}/faces"])
-    assert result.exit_code == 4, result.output
-    assert the_error_line(result.output).endswith(": no AWS credentials found (environment, ~/.aws, or instance role)")
-
-
 def test_seed_uploads_a_folder_through_the_store_protocol(client, s3_bucket, tmp_path):
     (tmp_path / "a.png").write_bytes(images.png())
     (tmp_path / "b.png").write_bytes(images.png((0, 0, 0)))

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from devface_adapters.filesystem import DirectoryAdapter
+from devface_adapters.jsfile import JavaScriptFileAdapter
 from devface_adapters.postgres import PostgresAdapter
+from devface_adapters.s3 import S3Adapter
 from devface_core import Config, run_pipeline
 from devface_core.errors import AdapterError
 from tests.helpers import images, pg
@@ -30,6 +32,22 @@ def test_a_dir_sink_whose_folder_cannot_be_created_fails_first(source, tmp_path)
     (tmp_path / "file").write_text("not a folder")
     assert_refused_before_reading(source, DirectoryAdapter(path=str(tmp_path / "file" / "faces")),
                                   "cannot create the folder")
+
+
+def test_a_jsfile_sink_whose_folder_cannot_be_created_or_whose_path_is_a_folder_fails_first(source, tmp_path):
+    (tmp_path / "file").write_text("not a folder")
+    assert_refused_before_reading(source, JavaScriptFileAdapter(path=str(tmp_path / "file" / "face.js")),
+                                  "cannot create the folder")
+    assert_refused_before_reading(source, JavaScriptFileAdapter(path=str(tmp_path)), "is a folder")
+
+
+def test_an_s3_sink_without_credentials_fails_first(source, s3_bucket, monkeypatch, tmp_path):
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    for name in ("AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE"):  # nor from ~/.aws
+        monkeypatch.setenv(name, str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")  # nor from an instance role
+    assert_refused_before_reading(source, S3Adapter(url=f"s3://{s3_bucket}/faces"), "no AWS credentials found")
 
 
 def test_a_postgres_sink_on_a_closed_port_fails_first(source, pg_dsn):
