@@ -67,14 +67,20 @@ class S3Adapter(Adapter):
         return f"s3://{self.bucket}/{self.prefix} (endpoint {self.endpoint_url or 'AWS default'})"
 
     @property
+    def session(self):
+        """The boto3 session (profile, region, credentials), created on first use."""
+        if self._session is None:
+            self._session = boto3_session.Session(profile_name=self.profile, region_name=self.region)
+        return self._session
+
+    @property
     def client(self):
-        """The boto3 S3 client, created on first use."""
+        """The boto3 S3 client, created on first use from the session (which keeps the resolved credentials)."""
         if self._client is None:
             addressing = {"addressing_style": "path"} if self.endpoint_url else {}
             config = botocore_config.Config(s3=addressing, connect_timeout=self.connect_timeout,
                                             retries={"max_attempts": 2})
-            self._session = boto3_session.Session(profile_name=self.profile, region_name=self.region)
-            self._client = self._session.client("s3", endpoint_url=self.endpoint_url, config=config)
+            self._client = self.session.client("s3", endpoint_url=self.endpoint_url, config=config)
         return self._client
 
     def _key(self, template: str, user_id: str) -> str:
@@ -133,13 +139,8 @@ class S3Adapter(Adapter):
             raise ConfigError(f"{self._where()}: the face's key for user {user_id[:40]!r}… would be "
                               f"{len(key.encode('utf-8'))} bytes; S3 takes {MAX_KEY_BYTES}")
         # Where no credentials can be found, the PUT would fail only after minutes of training.
-        if not self._has_credentials():
+        if self.session.get_credentials() is None:  # resolved locally, no S3 request
             raise self._failed(botocore_errors.NoCredentialsError())
-
-    def _has_credentials(self) -> bool:
-        """Whether boto3 finds credentials for this adapter's session (resolved locally, no S3 request)."""
-        self.client  # noqa: B018 - the session is made with the client
-        return self._session.get_credentials() is not None
 
     def publish(self, user_id: str, image: PublishedImage) -> str:
         """One PUT (S3 never exposes a partial object) with content type and metadata."""
