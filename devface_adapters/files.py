@@ -10,14 +10,16 @@ from devface_core.errors import AdapterError
 
 
 def check_writable_folder(folder: Path, where: str) -> None:
-    """AdapterError unless `folder` exists or can be created, and is writable: asked before training, so a
-    face is never drawn for a place it cannot be written to."""
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise AdapterError(f"{where}: cannot create the folder ({exc.strerror})") from None
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise AdapterError(f"{where}: the folder is not writable")
+    """AdapterError unless `folder` is writable, or could be created in a writable folder: asked before
+    training, so a face is never drawn for a place it cannot be written to. Creates nothing: a run that
+    fails later (an unknown user, a corrupt like) leaves no empty folder behind; publishing makes it."""
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise AdapterError(f"{where}: cannot create the folder ({existing} is not a folder)")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise AdapterError(f"{where}: {existing} is not writable")
 
 
 def atomic_write(path: Path, data: bytes, where: str) -> None:

@@ -9,7 +9,7 @@ from devface_adapters.jsfile import JavaScriptFileAdapter
 from devface_adapters.postgres import PostgresAdapter
 from devface_adapters.s3 import S3Adapter
 from devface_core import Config, run_pipeline
-from devface_core.errors import AdapterError
+from devface_core.errors import AdapterError, NoImagesError
 from tests.helpers import images, pg
 from tests.helpers.sources import CountingSource
 
@@ -39,6 +39,17 @@ def test_a_jsfile_sink_whose_folder_cannot_be_created_or_whose_path_is_a_folder_
     assert_refused_before_reading(source, JavaScriptFileAdapter(path=str(tmp_path / "file" / "face.js")),
                                   "cannot create the folder")
     assert_refused_before_reading(source, JavaScriptFileAdapter(path=str(tmp_path)), "is a folder")
+
+
+def test_a_file_sink_creates_its_folder_only_when_it_publishes(source, tmp_path):
+    faces, page = tmp_path / "new" / "faces", tmp_path / "web" / "face.js"
+    for sink in (DirectoryAdapter(path=str(faces)), JavaScriptFileAdapter(path=str(page))):
+        with pytest.raises(NoImagesError):
+            run_pipeline(source, sink, "nobody", Config(image_size=16, max_steps=1))
+    assert not (tmp_path / "new").exists() and not (tmp_path / "web").exists()  # a failed run leaves nothing
+    for sink in (DirectoryAdapter(path=str(faces)), JavaScriptFileAdapter(path=str(page))):
+        run_pipeline(source, sink, "alice", Config(image_size=16, batch_size=2, z_dim=8, max_steps=1))
+    assert (faces / "alice.png").is_file() and page.is_file()
 
 
 def test_an_s3_sink_without_credentials_fails_first(source, s3_bucket, monkeypatch, tmp_path):
