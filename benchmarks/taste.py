@@ -1,7 +1,7 @@
 """The taste benchmark: do users who like different faces get different faces?
 
-Run: python benchmarks/taste.py [--users 2] [--pretrain-steps 3000 | --base DIR] [--encoder-steps 1000] [--finetune-steps 500]
-     [--scratch-steps 1500] [--samples 64] [--sheets DIR] [--quick]
+Run: python benchmarks/taste.py [--users 2] [--pretrain-steps 3000 | --base DIR] [--encoder-steps 1000] [--adapt-steps 1000]
+     [--finetune-steps 500] [--scratch-steps 1500] [--samples 64] [--sheets DIR] [--quick]
 From ../shared/data/frontend_faces (100 varied faces), dlib's face descriptors are split into --users
 clusters (k-means); each user likes the 10 faces nearest one cluster's centre. Of the faces no user
 liked, every third (up to 30) is held out as the real reference (KID); the rest are the crowd a base
@@ -44,6 +44,7 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--pretrain-steps", type=int, default=0, help="base length (0: devface pretrain's default)")
     parser.add_argument("--base", type=Path, help="judge this base instead of pretraining one")
     parser.add_argument("--encoder-steps", type=int, default=0, help="the base's encoder (0: pretrain's default)")
+    parser.add_argument("--adapt-steps", type=int, default=0, help="teaching it its codes (0: pretrain's default)")
     parser.add_argument("--finetune-steps", type=int, default=0, help="fine-tune length (0: the default)")
     parser.add_argument("--scratch-steps", type=int, default=0, help="also train each user from scratch this long")
     parser.add_argument("--samples", type=int, default=64, help="faces generated per user and recipe")
@@ -55,7 +56,7 @@ def parse_arguments() -> argparse.Namespace:
     args.faces, args.likes_each, args.reference = 0, LIKES_EACH, REFERENCE_FACES
     if args.quick:
         # Training from scratch is the fine-tune's code without a base: the quick run leaves it out.
-        args.pretrain_steps, args.finetune_steps, args.encoder_steps = 8, 2, 4
+        args.pretrain_steps, args.finetune_steps, args.encoder_steps, args.adapt_steps = 8, 2, 4, 2
         args.samples, args.image_size = 4, 16
         # Judging is most of a quick run (MTCNN and dlib take about 0.3 s per face): 40 of the 100 faces.
         args.faces, args.likes_each, args.reference = 40, 6, 10
@@ -109,7 +110,7 @@ def main() -> None:
     print_rows("the user's own likes", setup.likes, setup, judges)
     started = time.perf_counter()
     base = args.base or taste_setup.pretrain(setup.crowd, args.pretrain_steps, args.image_size, sheets / "base",
-                                             args.encoder_steps)
+                                             args.encoder_steps, args.adapt_steps)
     base_wall = time.perf_counter() - started if not args.base else None
     base_samples = print_base_rows(base, args, setup, judges, base_wall)
     tuned, wall, cpu = taste_setup.per_user(setup.likes, args.samples, args.finetune_steps, base)

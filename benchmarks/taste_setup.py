@@ -68,9 +68,10 @@ def build(judges, size: int, users: int, likes_each: int, reference_count: int, 
     return TasteSetup(likes, faces[crowd], faces[reference])
 
 
-def pretrain(crowd: np.ndarray, steps: int, size: int, folder: Path, encoder_steps: int = 0) -> Path:
-    """A base and its encoder (no upscaler) pretrained on the crowd by the product's own pretraining (its
-    default lengths unless `steps` and `encoder_steps`)."""
+def pretrain(crowd: np.ndarray, steps: int, size: int, folder: Path, encoder_steps: int = 0,
+             adapt_steps: int = 0) -> Path:
+    """A base and its encoder (no upscaler), taught its codes, pretrained on the crowd by the product's own
+    pretraining (its default lengths unless `steps`, `encoder_steps` and `adapt_steps`)."""
     from devface_adapters.memory import MemoryAdapter
     from devface_core.config_loading import load_config
     from devface_core.imaging import encode_png
@@ -81,7 +82,7 @@ def pretrain(crowd: np.ndarray, steps: int, size: int, folder: Path, encoder_ste
         store.add("crowd", encode_png(face), f"{index}.png")
     # No upscaler: every row is judged at the base's own side, so it would train for nothing.
     overrides = {"image_size": size, "max_steps": steps or None, "encoder_steps": encoder_steps or None,
-                 "upscaler_steps": 0}
+                 "adapt_steps": adapt_steps or None, "upscaler_steps": 0}
     run_pretraining(store, ["crowd"], load_config(environ={}, overrides=overrides, pretraining=True), folder)
     return folder
 

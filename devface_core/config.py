@@ -131,6 +131,8 @@ class Config:
                                           "their codes (personalize latent or both).", minimum=0, cli="personal")
     encoder_steps: int = int_setting(1000, "budget", "Steps training a base's encoder after pretraining (0: none; "
                                      "personalize latent needs one).", minimum=0, cli="pretrain")
+    adapt_steps: int = int_setting(1000, "budget", "Steps teaching a base to draw at its encoder's codes after the "
+                                   "encoder (0: none; personalize latent draws there).", minimum=0, cli="pretrain")
     upscaler_steps: int = int_setting(2000, "budget", "Steps training a base's ×2 upscaler after pretraining, on the "
                                       "likes at twice its side (0: none; faces are published from the base's side).",
                                       minimum=0, cli="pretrain")

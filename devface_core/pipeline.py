@@ -104,13 +104,29 @@ def run_pretraining(source: ImageSource, user_ids: Iterable[str], config: Config
             trainer.grow_to_full_size()
             trainer.standing_statistics()
             encoder, encoder_steps, _ = train_encoder(trainer.sampler, images, plan.config, progress, stop)
+        adapt_steps = _adapted_to_codes(trainer, encoder, images, plan.config, progress, stop)
         upscaler, upscaler_steps = None, 0
         if larger is not None and not (stop and stop.is_set()):
             upscaler, upscaler_steps, _ = train_upscaler(larger, plan.config, progress, stop)
         phases.info("saving the base in %s", out)
         trainer.save_base(out, encoder, upscaler)
     return PretrainReport(users, len(images), skipped, trainer.steps_done, str(Path(out)), plan.config.to_dict(),
-                          trainer.resumed_from_step, bool(stop and stop.is_set()), encoder_steps, upscaler_steps)
+                          trainer.resumed_from_step, bool(stop and stop.is_set()), encoder_steps, upscaler_steps,
+                          adapt_steps)
+
+
+def _adapted_to_codes(trainer, encoder, images: np.ndarray, config: Config, progress, stop) -> int:
+    """Teach the pretrained models to draw at the encoder's codes (adapting.py), in place; the steps done."""
+    from devface_core.adapting import adapt_to_codes
+
+    if encoder is None or not config.adapt_steps or (stop and stop.is_set()):
+        return 0
+    adaptation, steps, _ = adapt_to_codes(trainer.sampler, trainer.discriminator, encoder, images, config, progress,
+                                          stop)
+    for model, adapted in ((trainer.sampler, adaptation.average), (trainer.generator, adaptation.generator),
+                           (trainer.discriminator, adaptation.discriminator)):
+        model.set_weights(adapted.get_weights())
+    return steps
 
 
 def _pretrain(plan: TrainingPlan, images: np.ndarray, progress, stop):

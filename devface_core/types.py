@@ -113,6 +113,7 @@ class PretrainReport:
     stopped: bool = False  # asked to stop before its budget ran out (the base holds what it had learnt)
     encoder_steps: int = 0  # steps its encoder trained (0: the base has none)
     upscaler_steps: int = 0  # steps its upscaler trained (0: the base has none)
+    adapt_steps: int = 0  # steps teaching it to draw at its encoder's codes (adapting.py)
 
     def to_dict(self) -> dict:
         """The report as plain JSON-ready data."""

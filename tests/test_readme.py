@@ -18,7 +18,7 @@ from tests.helpers.scripts import script
 
 README = Path(__file__).parents[1] / "README.md"
 TINY_ENV = ("DEVFACE_MAX_STEPS=2\nDEVFACE_FINETUNE_STEPS=2\nDEVFACE_IMAGE_SIZE=16\nDEVFACE_BATCH_SIZE=4\n"
-            "DEVFACE_ENCODER_STEPS=2\nDEVFACE_LATENT_REFINE_STEPS=2\nDEVFACE_LATENT_PIVOT_STEPS=2\n"
+            "DEVFACE_ENCODER_STEPS=2\nDEVFACE_ADAPT_STEPS=2\nDEVFACE_LATENT_REFINE_STEPS=2\nDEVFACE_LATENT_PIVOT_STEPS=2\n"
             "DEVFACE_Z_DIM=8  # tiny: the commands are checked, not the faces\n")
 TINY_PYTHON = "Config(max_steps=2, image_size=16, batch_size=4, z_dim=8)"
 

@@ -17,6 +17,7 @@ from devface_adapters.cli.reporting import (OneLineCommand, OneLineGroup, config
 from devface_adapters.registry import get_registry, parse_options
 from devface_core.native_output import native_output_captured
 from devface_core import load_config, run_pipeline
+from devface_core.adapting import run_code_adaptation
 from devface_core.encoding import run_encoder_training
 from devface_core.errors import ConfigError, InvalidImageError
 from devface_core.fields import BUILTIN
@@ -112,6 +113,7 @@ def pretrain(source, source_opt, out, user_ids, hours, config_file, as_json, ver
     resumed = f", resumed from step {report.resumed_from_step}" if report.resumed_from_step is not None else ""
     encoded = (f", its encoder {report.encoder_steps} steps" if report.encoder_steps else
                f", no encoder: `devface encoder --base {report.base} --source SPEC` adds one")
+    encoded += f", taught its codes {report.adapt_steps} steps" if report.adapt_steps else ""
     encoded += (f", its upscaler {report.upscaler_steps} steps" if report.upscaler_steps else
                 f", no upscaler: `devface upscaler --base {report.base} --source SPEC` adds one")
     echo(f"base model of {len(report.users)} users ({report.images_used} images, {how}{report.steps} steps"
@@ -138,11 +140,24 @@ def upscaler(base, source, source_opt, user_ids, config_file, as_json, verbose, 
                  verbose, quiet, settings)
 
 
+@main.command()
+@base_part_options("its codes")
+@reports_errors
+def adapt(base, source, source_opt, user_ids, config_file, as_json, verbose, quiet, **settings):
+    """Teach a base with an encoder to draw at its codes, on every user's likes, so faces drawn at a user's
+    likes' codes look as real as its own (pretrain does it itself). The first Ctrl-C stops it after the
+    current steps with the base saved."""
+    _add_to_base("adaptation", run_code_adaptation, base, source, source_opt, user_ids, config_file, as_json,
+                 verbose, quiet, settings)
+
+
 def _add_to_base(part, training, base, source, source_opt, user_ids, config_file, as_json, verbose, quiet, settings):
-    """Train one of a base's optional models (`encoder`, `upscaler`) by `training` and report it."""
+    """Train one of a base's parts (its `encoder`, its `upscaler`, its `adaptation` to its codes) by `training`
+    and report it."""
     configure_logging(verbose, quiet)
     if base == BUILTIN:
-        raise ConfigError(f"{part}: the builtin base ships with its {part}; copy its folder to train another")
+        raise ConfigError(f"{part}: the builtin base ships with its {part} and is not changed in place; copy its "
+                          "folder to train another")
     config = load_config(config_file, overrides={**settings, "init_from": base})
     image_source = resolve(source, source_opt, "source")
     with native_output_captured(), ProgressDisplay(quiet, as_json) as progress, stop_on_signals() as stop:
@@ -151,8 +166,8 @@ def _add_to_base(part, training, base, source, source_opt, user_ids, config_file
         click.echo(json.dumps(report.to_dict(), indent=2))
         return
     how = "stopped early at " if report.stopped else ""
-    echo(f"{part} of {len(report.users)} users' likes ({report.images_used} images, {how}{report.steps} steps) "
-         f"added to the base in {report.base}")
+    echo(f"{part} on {len(report.users)} users' likes ({report.images_used} images, {how}{report.steps} steps) "
+         f"saved in the base in {report.base}")
 
 
 def _users(image_source, source: str, user_ids) -> tuple[str, ...]:

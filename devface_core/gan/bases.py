@@ -114,6 +114,20 @@ def save_part(folder: str | Path, name: str, model: keras.Model) -> None:
     _write_compact(folder, {**arrays, **_float16_arrays(name, model)})
 
 
+def save_adapted(folder: str | Path, sampler: keras.Model, generator: keras.Model, discriminator: keras.Model) -> None:
+    """Replace a base's sampler, generator and discriminator (adaptation.py), into its compact file when it is a
+    shipped-style base (which keeps no raw generator)."""
+    folder = Path(folder)
+    if not (folder / COMPACT_FILE).exists():
+        for name, model in (("generator", generator), ("discriminator", discriminator), ("sampler", sampler)):
+            _save_weights(model, folder, name)
+        return
+    with np.load(folder / COMPACT_FILE) as saved:
+        arrays = {key: saved[key] for key in saved.files if not key.startswith(("sampler_", "discriminator_"))}
+    _write_compact(folder, {**arrays, **_float16_arrays("sampler", sampler),
+                            **_float16_arrays("discriminator", discriminator)})
+
+
 def _save_weights(model: keras.Model, folder: Path, name: str) -> None:
     """`<name>.weights.h5`, written beside its final name and renamed into place."""
     temporary = folder / f".{name}.{os.getpid()}.weights.h5"

@@ -40,11 +40,11 @@ def likes(tmp_path):
 
 def test_pretrain_uses_every_user_and_a_run_fine_tunes_from_the_base(likes, tmp_path):
     result = CliRunner().invoke(main, ["pretrain", "--source", f"dir:{likes}", "--out", str(tmp_path / "base"),
-                                       "--ema", "0.9", *TINY, "--encoder-steps", "4", "--upscaler-steps", "3",
-                                       "--json"])
+                                       "--ema", "0.9", *TINY, "--encoder-steps", "4", "--adapt-steps", "2",
+                                       "--upscaler-steps", "3", "--json"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
-    assert report["encoder_steps"] == 4 and report["upscaler_steps"] == 3
+    assert (report["encoder_steps"], report["adapt_steps"], report["upscaler_steps"]) == (4, 2, 3)
     assert report["users"] == ["ann", "bob", "cy"] and report["images_used"] == 9
     assert report["config"]["r1_gamma"] == R1_FOR_BASES  # 'auto': a base trains with R1
     assert report["config"]["max_steps"] == PRETRAIN_STEPS  # a base's own default length (--epochs 1 ends it here)

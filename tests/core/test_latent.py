@@ -27,7 +27,7 @@ from tests.helpers.sources import two_users
 
 # A tiny base (16², 8-D noise): trained a few steps, then its encoder.
 BASE = Config(epochs=100_000, max_steps=12, batch_size=4, image_size=16, z_dim=8, sample_every=12,
-              samples_per_snapshot=2, ema=0.9, encoder_steps=150, upscaler_steps=0)
+              samples_per_snapshot=2, ema=0.9, encoder_steps=150, adapt_steps=0, upscaler_steps=0)
 
 
 @pytest.fixture(scope="module")

@@ -157,7 +157,7 @@ def test_devface_watch_command_draws_from_the_likes_codes_and_publishes_once_for
     crowd = MemoryAdapter(space="watch-latent-base")
     for index in range(4):
         crowd.add("crowd", images.face_like(index, 16), f"{index}.png")
-    run_pretraining(crowd, ["crowd"], attrs.evolve(tiny_config, epochs=1, encoder_steps=4), tmp_path / "base")
+    run_pretraining(crowd, ["crowd"], attrs.evolve(tiny_config, epochs=1, encoder_steps=4, adapt_steps=2), tmp_path / "base")
     env = {**os.environ, "DEVFACE_DATABASE_URL": database}
     command = [script("devface"), "watch", "--sink", f"dir:{tmp_path}", "--quiet-seconds", "1", "--json",
                "--init-from", str(tmp_path / "base"), "--latent-refine-steps", "3", "--batch-size", "4"]
