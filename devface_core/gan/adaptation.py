@@ -42,14 +42,14 @@ class CodeAdaptation:
 
     def __init__(self, sampler: keras.Model, discriminator: keras.Model, encoder: keras.Model, images: np.ndarray,
                  config: Config):
-        from devface_core.gan.latent import build_sampler
+        from devface_core.gan.layers import set_sampling_noise
         from devface_core.gan.models import build_models
         from devface_core.gan.recipe import model_options
 
-        self.generator = build_sampler(config)
+        self.generator, self.discriminator = build_models(config.architecture, config.image_size, config.z_dim,
+                                                          config.seed, "float32", **model_options(config))
+        set_sampling_noise(self.generator)  # it runs in inference mode, as the sampler it copies
         self.generator.set_weights(sampler.get_weights())
-        _, self.discriminator = build_models(config.architecture, config.image_size, config.z_dim, config.seed,
-                                             "float32", **model_options(config))
         self.discriminator.set_weights(discriminator.get_weights())
         self.average, self.encoder = average_copy(self.generator), encoder
         self._images, self._batch, self._z_dim = tf.constant(images, tf.uint8), config.batch_size, config.z_dim
