@@ -14,7 +14,7 @@ from devface_core.adapting import adapt_to_codes
 from devface_core.config import Config
 from devface_core.config_loading import load_config
 from devface_core.gan import latent
-from devface_core.gan.bases import load_model_weights, save_compact_base
+from devface_core.gan.bases import load_model_weights, save_adapted, save_compact_base
 from devface_core.gan.encoder import build_encoder, encode, pyramid_l1
 from devface_core.gan.trainer import Trainer
 from devface_core.imaging import decode_image, to_array
@@ -90,8 +90,23 @@ def test_devface_adapt_teaches_a_compact_base_in_place(tiny_config, tmp_path):
     assert sorted(p.name for p in (tmp_path / "base").iterdir()) == ["settings.json", "weights.float16.npz"]
     after = compact_arrays(tmp_path / "base")
     assert sorted(after) == sorted(before)  # the encoder kept, the sampler and discriminator replaced
-    # Four steps move the discriminator past float16's rounding; the sampler's average (decay 0.99) not yet.
+    # Four steps move the discriminator past float16's rounding; the sampler's average (decay 0.99) not yet:
+    # the next test proves that the sampler is written too.
     assert not all(np.array_equal(after[key], before[key]) for key in before if key.startswith("discriminator_"))
+    assert all(np.array_equal(after[key], before[key]) for key in before if key.startswith("encoder_"))
+
+
+def test_saving_an_adapted_compact_base_replaces_its_sampler_and_discriminator(tiny_config, tmp_path):
+    models = Trainer(tiny_config).models
+    folder = save_compact_base(models, tiny_config, tmp_path / "base", build_encoder(16, 8))
+    before = compact_arrays(folder)
+    models.sampler.set_weights([weight + 0.5 for weight in models.sampler.get_weights()])
+    models.discriminator.set_weights([weight - 0.5 for weight in models.discriminator.get_weights()])
+    save_adapted(folder, models.sampler, models.generator, models.discriminator)
+    after = compact_arrays(folder)
+    for name, model in (("sampler", models.sampler), ("discriminator", models.discriminator)):
+        assert all(np.array_equal(after[f"{name}_{index:03d}"], weight.astype(np.float16))
+                   for index, weight in enumerate(model.get_weights()))
     assert all(np.array_equal(after[key], before[key]) for key in before if key.startswith("encoder_"))
 
 
