@@ -34,9 +34,7 @@ def run_code_adaptation(source: ImageSource, user_ids: Iterable[str], config: Co
     """Teach the base `config.init_from` (which needs an encoder) its codes on every user's likes, in place."""
     from devface_core.gan.bases import load_model_weights, save_adapted
     from devface_core.gan.encoder import build_encoder
-    from devface_core.gan.latent import build_sampler
-    from devface_core.gan.models import build_models
-    from devface_core.gan.recipe import model_options, plan_training
+    from devface_core.gan.recipe import plan_training
 
     config = plan_training(config).config  # the base's shape, checked against it
     if not has_encoder(config.init_from):  # before a like is read
@@ -49,11 +47,23 @@ def run_code_adaptation(source: ImageSource, user_ids: Iterable[str], config: Co
         raise NoImagesError(f"adapt: {exc}") from None
     base = config.init_from
     with native_output_captured():
-        sampler = load_model_weights(build_sampler(config), base, "sampler")
-        _, discriminator = build_models(config.architecture, config.image_size, config.z_dim, config.seed, "float32",
-                                        **model_options(config))
-        load_model_weights(discriminator, base, "discriminator")
+        sampler, discriminator = load_sampler_and_discriminator(config)
         encoder = load_model_weights(build_encoder(config.image_size, config.z_dim), base, "encoder")
         adaptation, steps, losses = adapt_to_codes(sampler, discriminator, encoder, likes, config, progress, stop)
         save_adapted(base, adaptation.average, adaptation.generator, adaptation.discriminator)
     return PartReport(users, len(likes), steps, losses, str(Path(base)), bool(stop and stop.is_set()))
+
+
+def load_sampler_and_discriminator(config: Config):
+    """The base `config.init_from`'s sampler (at the sampling noise) and discriminator, in float32, from one
+    build of its models."""
+    from devface_core.gan.bases import load_model_weights
+    from devface_core.gan.layers import set_sampling_noise
+    from devface_core.gan.models import build_models
+    from devface_core.gan.recipe import model_options
+
+    generator, discriminator = build_models(config.architecture, config.image_size, config.z_dim, config.seed,
+                                            "float32", **model_options(config))
+    set_sampling_noise(generator)
+    return (load_model_weights(generator, config.init_from, "sampler"),
+            load_model_weights(discriminator, config.init_from, "discriminator"))

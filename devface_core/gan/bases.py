@@ -105,27 +105,29 @@ def save_part(folder: str | Path, name: str, model: keras.Model) -> None:
     """Add an optional model (OPTIONAL_PARTS) to a saved base, replacing its own (into its compact file when
     it is a shipped-style base)."""
     assert name in OPTIONAL_PARTS, name
-    folder = Path(folder)
-    if not (folder / COMPACT_FILE).exists():
-        _save_weights(model, folder, name)
-        return
-    with np.load(folder / COMPACT_FILE) as saved:
-        arrays = {key: saved[key] for key in saved.files if not key.startswith(name + "_")}
-    _write_compact(folder, {**arrays, **_float16_arrays(name, model)})
+    _replace_models(folder, {name: model})
 
 
 def save_adapted(folder: str | Path, sampler: keras.Model, generator: keras.Model, discriminator: keras.Model) -> None:
     """Replace a base's sampler, generator and discriminator (adaptation.py), into its compact file when it is a
     shipped-style base (which keeps no raw generator)."""
+    raw = {} if (Path(folder) / COMPACT_FILE).exists() else {"generator": generator}
+    _replace_models(folder, {"sampler": sampler, "discriminator": discriminator, **raw})
+
+
+def _replace_models(folder: str | Path, models: dict[str, keras.Model]) -> None:
+    """Write each named model over a saved base's own: its .h5 files, or its entries in the compact file."""
     folder = Path(folder)
     if not (folder / COMPACT_FILE).exists():
-        for name, model in (("generator", generator), ("discriminator", discriminator), ("sampler", sampler)):
+        for name, model in models.items():
             _save_weights(model, folder, name)
         return
+    replaced = tuple(f"{name}_" for name in models)
     with np.load(folder / COMPACT_FILE) as saved:
-        arrays = {key: saved[key] for key in saved.files if not key.startswith(("sampler_", "discriminator_"))}
-    _write_compact(folder, {**arrays, **_float16_arrays("sampler", sampler),
-                            **_float16_arrays("discriminator", discriminator)})
+        arrays = {key: saved[key] for key in saved.files if not key.startswith(replaced)}
+    for name, model in models.items():
+        arrays.update(_float16_arrays(name, model))
+    _write_compact(folder, arrays)
 
 
 def _save_weights(model: keras.Model, folder: Path, name: str) -> None:

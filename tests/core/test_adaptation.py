@@ -10,11 +10,11 @@ import pytest
 from click.testing import CliRunner
 
 from devface_adapters.cli import main
-from devface_core.adapting import adapt_to_codes
+from devface_core.adapting import adapt_to_codes, load_sampler_and_discriminator
 from devface_core.config import Config
 from devface_core.config_loading import load_config
 from devface_core.gan import latent
-from devface_core.gan.bases import load_model_weights, save_adapted, save_compact_base
+from devface_core.gan.bases import save_adapted, save_compact_base
 from devface_core.gan.encoder import build_encoder, encode, pyramid_l1
 from devface_core.gan.trainer import Trainer
 from devface_core.imaging import decode_image, to_array
@@ -57,8 +57,8 @@ def test_the_adapted_sampler_redraws_the_crowd_from_their_codes_more_closely(bas
     config = load_config(environ={}, overrides={"init_from": str(base), "adapt_steps": 20})
     before = latent.LatentBase.load(config)
     faces = crowd_faces()
-    adaptation, steps, losses = adapt_to_codes(before.sampler, _discriminator(config, base), before.encoder, faces,
-                                               config)
+    _, discriminator = load_sampler_and_discriminator(config)
+    adaptation, steps, losses = adapt_to_codes(before.sampler, discriminator, before.encoder, faces, config)
     after = latent.LatentBase(adaptation.generator, before.encoder)  # the average (decay 0.99) follows it
     assert steps == 20 and set(losses) == {"d_loss", "g_loss", "redraw"}
     assert redraw_error(after, faces) < 0.9 * redraw_error(before, faces)
@@ -125,11 +125,3 @@ def compact_arrays(folder) -> dict[str, np.ndarray]:
     with np.load(folder / "weights.float16.npz") as saved:
         return {key: saved[key] for key in saved.files}
 
-
-def _discriminator(config, base):
-    from devface_core.gan.models import build_models
-    from devface_core.gan.recipe import model_options
-
-    _, discriminator = build_models(config.architecture, config.image_size, config.z_dim, config.seed, "float32",
-                                    **model_options(config))
-    return load_model_weights(discriminator, base, "discriminator")
