@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import attrs
+import keras
 import numpy as np
 import pytest
 from click.testing import CliRunner
@@ -14,7 +16,7 @@ from devface_core.adapting import adapt_to_codes, load_sampler_and_discriminator
 from devface_core.config import Config
 from devface_core.config_loading import load_config
 from devface_core.gan import latent
-from devface_core.gan.bases import save_adapted, save_compact_base
+from devface_core.gan.bases import load_model_weights, save_adapted, save_compact_base
 from devface_core.gan.encoder import build_encoder, encode, pyramid_l1
 from devface_core.gan.trainer import Trainer
 from devface_core.imaging import decode_image, to_array
@@ -108,6 +110,22 @@ def test_saving_an_adapted_compact_base_replaces_its_sampler_and_discriminator(t
         assert all(np.array_equal(after[f"{name}_{index:03d}"], weight.astype(np.float16))
                    for index, weight in enumerate(model.get_weights()))
     assert all(np.array_equal(after[key], before[key]) for key in before if key.startswith("encoder_"))
+
+
+def test_saving_an_adapted_base_of_weight_files_replaces_its_three_models_and_keeps_its_encoder(base, tmp_path):
+    folder = shutil.copytree(base, tmp_path / "base")
+    encoder_file = (folder / "encoder.weights.h5").read_bytes()
+    config = load_config(environ={}, overrides={"init_from": str(folder)})
+    sampler, discriminator = load_sampler_and_discriminator(config)
+    generator = keras.models.clone_model(sampler)  # the same shape: it stands in for the raw generator
+    for model, shift in ((sampler, 0.5), (generator, -0.25), (discriminator, -0.5)):
+        model.set_weights([weight + shift for weight in model.get_weights()])
+    save_adapted(folder, sampler, generator, discriminator)
+    read_sampler, read_discriminator = load_sampler_and_discriminator(config)
+    read_generator = load_model_weights(keras.models.clone_model(sampler), folder, "generator")
+    for written, read in ((sampler, read_sampler), (generator, read_generator), (discriminator, read_discriminator)):
+        assert all(np.array_equal(a, b) for a, b in zip(written.get_weights(), read.get_weights()))
+    assert (folder / "encoder.weights.h5").read_bytes() == encoder_file
 
 
 def test_devface_adapt_refuses_a_base_without_an_encoder_before_reading_a_like(tiny_config, tmp_path):
