@@ -47,15 +47,18 @@ def parse_arguments() -> argparse.Namespace:
     return args
 
 
-def crowd_and_reference(size: int, limit: int) -> tuple[np.ndarray, np.ndarray]:
-    """(crowd, reference): front-end faces less every third, plus the demo faces; every third front-end face."""
+def crowd_and_reference(size: int, limit: int, with_demo: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """(crowd, reference): front-end faces less every third, plus the demo faces unless not `with_demo`; every
+    third front-end face."""
     from devface_core.imaging import decode_image, fit_image, to_array
 
     faces = taste_setup.front_end_faces(size)
     faces = faces[:limit] if limit else faces
-    demo = [to_array(fit_image(decode_image(png, "demo"), size)) for png in common.demo_face_pngs()]
     kept = [face for index, face in enumerate(faces) if index % 3]
-    return np.stack(kept + demo[: limit or len(demo)]), faces[::3]
+    if with_demo:
+        demo = [to_array(fit_image(decode_image(png, "demo"), size)) for png in common.demo_face_pngs()]
+        kept += demo[: limit or len(demo)]
+    return np.stack(kept), faces[::3]
 
 
 def crowd_store(crowd: np.ndarray, name: str):

@@ -108,6 +108,7 @@ def test_bases_judges_each_precision_along_its_pretraining_beside_real_faces():
     if not any((BENCHMARKS.parents[1] / "shared" / "data" / "frontend_faces").glob("*.png")):
         service_unavailable("the bases benchmark needs ../shared/data/frontend_faces")
     lines = run_quick("bases.py")
+    assert lines[1].startswith("40 crowd faces at 16², 8 held out")  # 16 of 24 front-end faces, 24 demo faces
     rows = [line for line in lines if line.startswith(("real", "base"))]
     assert rows[0].startswith("real crowd faces (the floor)")
     # each precision at each point, side by side; the steps column counts on from the resumed checkpoint
@@ -130,7 +131,8 @@ def test_sharpness_judges_plain_and_learned_enlargements_beside_real_faces():
 def test_judge_bases_judges_each_base_beside_real_faces_with_each_quarters_kid():
     if not any((BENCHMARKS.parents[1] / "shared" / "data" / "frontend_faces").glob("*.png")):
         service_unavailable("the judge_bases benchmark needs ../shared/data/frontend_faces")
-    lines = run_quick("judge_bases.py")
+    lines = run_quick("judge_bases.py", "--front-end-only")
+    assert lines[1].startswith("16 crowd faces at 64², 8 held out")  # 24 front-end faces, no demo faces
     assert lines[-2].startswith("real crowd faces (the floor)")
     base = lines[-1].split()
     assert base[:2] == ["builtin", "8"]
