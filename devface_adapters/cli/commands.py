@@ -121,7 +121,7 @@ def pretrain(source, source_opt, out, user_ids, hours, config_file, as_json, ver
 
 
 @main.command()
-@base_part_options("encoder")
+@base_part_options("The base folder to add the encoder to.")
 @reports_errors
 def encoder(base, source, source_opt, user_ids, config_file, as_json, verbose, quiet, **settings):
     """Teach a base's encoder every user's likes, so `--personalize latent` can use the base (pretrain trains
@@ -131,7 +131,7 @@ def encoder(base, source, source_opt, user_ids, config_file, as_json, verbose, q
 
 
 @main.command()
-@base_part_options("upscaler")
+@base_part_options("The base folder to add the upscaler to.")
 @reports_errors
 def upscaler(base, source, source_opt, user_ids, config_file, as_json, verbose, quiet, **settings):
     """Teach a base's ×2 upscaler every user's likes at twice its side, so its faces are published with that
@@ -141,7 +141,7 @@ def upscaler(base, source, source_opt, user_ids, config_file, as_json, verbose, 
 
 
 @main.command()
-@base_part_options("its codes")
+@base_part_options("The base folder to teach its codes.")
 @reports_errors
 def adapt(base, source, source_opt, user_ids, config_file, as_json, verbose, quiet, **settings):
     """Teach a base with an encoder to draw at its codes, on every user's likes, so faces drawn at a user's

@@ -108,13 +108,13 @@ def pretrain_options(command):
     return _apply(options, training_options(command, PRETRAIN_DEFAULTS))
 
 
-def base_part_options(part: str):
-    """`devface encoder`'s and `upscaler`'s options: the base, the likes, the training's steps, batch size and
-    seed, a settings file, and the output."""
+def base_part_options(base_help: str):
+    """`devface encoder`'s, `upscaler`'s and `adapt`'s options: the base (`base_help` its help), the likes,
+    the training's steps, batch size and seed, a settings file, and the output."""
     fields = {field.name: field for field in FIELDS}
     settings = [*settings_options("pretrain"), setting_option(fields["batch_size"]), setting_option(fields["seed"])]
     options = [
-        click.option("--base", required=True, type=click.Path(file_okay=False), help=f"The base folder to add the {part} to."),
+        click.option("--base", required=True, type=click.Path(file_okay=False), help=base_help),
         click.option("--source", required=True, type=SOURCE_SPEC, help="Where every user's liked images are (spec string)."),
         click.option("--source-opt", multiple=True, metavar="KEY=VALUE", help="Option for the source."),
         click.option("--user", "user_ids", multiple=True, help="A user to include (repeat); default: every user."),

@@ -199,6 +199,15 @@ def test_help_shows_every_settings_default_and_the_spec_syntax():
     assert "s3://BUCKET/PREFIX" in run_help and "devface-run --source dir:likes --sink dir:faces" in run_help
 
 
+def test_each_base_part_command_says_what_it_does_to_the_base():
+    expected = {"encoder": "The base folder to add the encoder to. [required]",
+                "upscaler": "The base folder to add the upscaler to. [required]",
+                "adapt": "The base folder to teach its codes. [required]"}
+    for name, text in expected.items():
+        entries = option_entries(CliRunner().invoke(main.commands[name], ["--help"]).output)
+        assert entries["--base"] == f"--base DIRECTORY {text}"
+
+
 def test_a_mistyped_adapter_suggests_the_nearest_name():
     result = CliRunner().invoke(run_command, ["--source", "demo", "--sink", "jsfil", "--user", "alice"])
     assert result.exit_code == 2 and "did you mean 'jsfile'?" in result.output
