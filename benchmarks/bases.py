@@ -48,8 +48,8 @@ def parse_arguments() -> argparse.Namespace:
 
 
 def crowd_and_reference(size: int, limit: int, with_demo: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """(crowd, reference): front-end faces less every third, plus the demo faces unless not `with_demo`; every
-    third front-end face."""
+    """(crowd, reference): front-end faces less every third, plus the demo faces when `with_demo`; every third
+    front-end face."""
     from devface_core.imaging import decode_image, fit_image, to_array
 
     faces = taste_setup.front_end_faces(size)

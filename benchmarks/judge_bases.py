@@ -6,7 +6,8 @@ Each BASE is a base folder or `builtin`. Every base is judged in the same run on
 held-out reference as benchmarks/bases.py (front-end faces less every third, plus the demo faces unless
 --front-end-only; every third front-end face held out), beside the real crowd (the floor). The last column
 is KID×1000 of each disjoint quarter of a base's samples: how far apart one base's figures land on
-different noise, so a difference between two bases smaller than that spread is chance. Needs the bench extra: pip install -e '.[bench]'.
+different noise, so a difference between two bases smaller than that spread is chance.
+Needs the bench extra: pip install -e '.[bench]'.
 """
 
 from __future__ import annotations
