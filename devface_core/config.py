@@ -90,6 +90,9 @@ class Config:
                                cli="train")
     g_depth: int = int_setting(1, "shape", "Convolutions in each of the fast generator's blocks (2: FastGAN's).",
                                cli="train")
+    g_mapping: int = int_setting(0, "shape", "Dense layers mapping the fast generator's noise to a style code that "
+                                 "modulates every block (0: none; StyleGAN's has 8).", minimum=0,
+                                 cli="train")
     d_width: int = int_setting(1, "shape", "Multiplies the fast discriminator's channels at every side.", cli="train")
     r1_gamma: float | None = setting(
         None, "recipe", "R1 penalty weight on D's gradient at the likes (0: off; default: 10 for a base and its "

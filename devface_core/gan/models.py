@@ -16,6 +16,7 @@ from devface_core.choices import ARCHITECTURES
 from devface_core.errors import ConfigError
 from devface_core.gan.layers import Blur, FadeIn, GatedLinearUnit, MinibatchStddev, NoiseInput
 from devface_core.gan.self_supervision import add_decoder
+from devface_core.gan.styles import StyleModulation, mapped
 from devface_core.gan.upconv import UpConv2D
 
 ModelPair = tuple[keras.Model, keras.Model]
@@ -75,8 +76,7 @@ def seed_discriminator(image_size: int, seeds: _SeedSequence) -> keras.Model:
 
 
 def _build_seed(image_size: int, z_dim: int, seed: int, fading: bool = False, **fast_only) -> ModelPair:
-    # The original's nearest upsampling and discriminator are part of what `seed` reproduces, so
-    # `fast`'s options (upsample, minibatch_stddev, noise_inputs, antialias, the widths) do not apply.
+    # The original's layers are what `seed` reproduces, so `fast`'s options (upsample, widths...) do not apply.
     if fading:
         raise ConfigError("architecture 'seed' does not grow progressively (use architecture 'fast')")
     seeds = _SeedSequence(seed)
@@ -100,10 +100,10 @@ def _fast_plan(image_size: int, width: int = 1) -> tuple[int, list[int]]:
 
 def fast_generator(image_size: int, z_dim: int, seeds: _SeedSequence, fading: bool = False,
                    upsample: str = "bilinear", noise_inputs: bool = False, width: int = 1,
-                   depth: int = 1) -> keras.Model:
+                   depth: int = 1, mapping: int = 0) -> keras.Model:
     """Few-shot generator: Dense → side×side×256, then blocks of `upsample` ×2 + 3×3 conv (one UpConv2D)
     + BN (+ NoiseInput with `noise_inputs`) + GLU, and `depth` − 1 more 3×3 conv + BN + GLU at the block's
-    side (FastGAN's blocks have two); `width` multiplies the channels (see _fast_plan).
+    side (FastGAN's blocks have two); `width` multiplies the channels (see _fast_plan); `mapping` (styles.py).
 
     No transposed convolutions (their uneven overlap is what draws checkerboards); GLU gates as in FastGAN.
     Layers are named by the side they work at, so a model grown to twice the size (progressive training)
@@ -112,7 +112,8 @@ def fast_generator(image_size: int, z_dim: int, seeds: _SeedSequence, fading: bo
     """
     side, channels = _fast_plan(image_size, width)
     z = keras.Input((z_dim,), name="z")
-    x = layers.Dense(side * side * 256, kernel_initializer=seeds.glorot(), name="g_dense")(z)
+    code = mapped(z, mapping, seeds.glorot)
+    x = layers.Dense(side * side * 256, kernel_initializer=seeds.glorot(), name="g_dense")(code)
     x = layers.Reshape((side, side, 256))(x)
     x = layers.BatchNormalization(name="g_dense_bn")(x)
     x = layers.LeakyReLU(negative_slope=0.2)(x)
@@ -124,6 +125,8 @@ def fast_generator(image_size: int, z_dim: int, seeds: _SeedSequence, fading: bo
         x = layers.BatchNormalization(name=f"g_bn_{side}")(x)
         if noise_inputs:
             x = NoiseInput(seed=seeds.next(), name=f"g_noise_{side}")(x)
+        if mapping:
+            x = StyleModulation(name=f"g_style_{side}")([x, code])
         x = GatedLinearUnit()(x)
         for extra in range(2, depth + 1):
             x = layers.Conv2D(2 * filters, 3, padding="same", use_bias=False, kernel_initializer=seeds.glorot(),
@@ -187,9 +190,10 @@ def _from_rgb(image, side: int, seeds: _SeedSequence, width: int = 1):
 
 def _build_fast(image_size: int, z_dim: int, seed: int, fading: bool = False, upsample: str = "bilinear",
                 minibatch_stddev: bool = False, noise_inputs: bool = False, antialias: bool = False,
-                g_width: int = 1, d_width: int = 1, d_reconstruct: bool = False, g_depth: int = 1) -> ModelPair:
+                g_width: int = 1, d_width: int = 1, d_reconstruct: bool = False, g_depth: int = 1,
+                g_mapping: int = 0) -> ModelPair:
     seeds = _SeedSequence(seed)
-    return (fast_generator(image_size, z_dim, seeds, fading, upsample, noise_inputs, g_width, g_depth),
+    return (fast_generator(image_size, z_dim, seeds, fading, upsample, noise_inputs, g_width, g_depth, g_mapping),
             fast_discriminator(image_size, seeds, fading, minibatch_stddev, antialias, d_width, d_reconstruct))
 
 
@@ -201,7 +205,7 @@ def build_models(
     architecture: str, image_size: int, z_dim: int, seed: int, precision: str = "float32", fading: bool = False,
     synchronized: bool = False, upsample: str = "bilinear", minibatch_stddev: bool = False,
     noise_inputs: bool = False, antialias: bool = False, g_width: int = 1, d_width: int = 1,
-    d_reconstruct: bool = False, g_depth: int = 1,
+    d_reconstruct: bool = False, g_depth: int = 1, g_mapping: int = 0,
 ) -> ModelPair:
     """Build (generator, discriminator) for an architecture name, computing in `precision`; `fading` adds
     the fade-in from half the size that progressive growing needs; `synchronized` makes batch norm use the
@@ -209,8 +213,8 @@ def build_models(
     the `fast` generator doubles its side (`seed` keeps the original's nearest); `minibatch_stddev` shows
     `fast`'s discriminator the batch's spread; `noise_inputs` adds per-pixel noise to `fast`'s generator
     blocks, `antialias` blurs before its discriminator's strided convs; `g_width` and `d_width` multiply
-    `fast`'s channels, `g_depth` gives its generator's blocks more convolutions; `d_reconstruct` gives its
-    discriminator the self-supervised decoder. A Config's shape settings give these: recipe.model_options."""
+    `fast`'s channels, `g_depth` deepens its generator's blocks, `g_mapping` adds a mapping network and style
+    modulation; `d_reconstruct` gives its discriminator the self-supervised decoder (recipe.model_options)."""
     try:
         builder = BUILDERS[architecture]
     except KeyError:
@@ -221,7 +225,7 @@ def build_models(
     try:
         models = builder(image_size, z_dim, seed, fading, upsample=upsample, minibatch_stddev=minibatch_stddev,
                          noise_inputs=noise_inputs, antialias=antialias, g_width=g_width, d_width=d_width,
-                         d_reconstruct=d_reconstruct, g_depth=g_depth)
+                         d_reconstruct=d_reconstruct, g_depth=g_depth, g_mapping=g_mapping)
     finally:
         keras.config.set_dtype_policy(previous)
     for layer in (layer for model in models for layer in model.layers):
