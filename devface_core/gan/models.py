@@ -112,7 +112,7 @@ def fast_generator(image_size: int, z_dim: int, seeds: _SeedSequence, fading: bo
     """
     side, channels = _fast_plan(image_size, width)
     z = keras.Input((z_dim,), name="z")
-    code = mapped(z, mapping, seeds.glorot)
+    code = mapped(z, mapping, seeds.next)
     x = layers.Dense(side * side * 256, kernel_initializer=seeds.glorot(), name="g_dense")(code)
     x = layers.Reshape((side, side, 256))(x)
     x = layers.BatchNormalization(name="g_dense_bn")(x)

@@ -9,9 +9,10 @@ import pytest
 
 from devface_core.config_loading import load_config
 from devface_core.errors import ConfigError
+from devface_core.gan.bases import load_model_weights
 from devface_core.gan.latent import build_sampler, code_reading_weights
 from devface_core.gan.models import build_models
-from devface_core.gan.styles import StyleModulation
+from devface_core.gan.styles import MAPPING_RATE, SlowDense, StyleModulation
 from devface_core.gan.trainer import Trainer
 from tests.helpers.bases import forget_saved_settings
 
@@ -58,12 +59,37 @@ def test_style_modulation_starts_as_no_change_and_then_steers_each_channel_by_th
 
 def test_a_base_keeps_its_mapping_and_one_saved_before_it_has_none(tiny_config, tmp_path):
     styled = Trainer(attrs.evolve(tiny_config, g_mapping=2))
+    for _ in styled.train(np.random.default_rng(3).integers(0, 256, (10, 16, 16, 3), np.uint8)):
+        pass  # trained, so that its weights are not the ones a freshly built sampler starts with
     styled.save_base(tmp_path / "styled")
     loaded = load_config(environ={}, overrides={"init_from": str(tmp_path / "styled")})
     assert loaded.g_mapping == 2
-    sampler = build_sampler(loaded)  # what latent loads into
+    sampler = load_model_weights(build_sampler(loaded), tmp_path / "styled", "sampler")  # what latent loads
     assert sampler.count_params() == styled.models.sampler.count_params() > build_sampler(tiny_config).count_params()
+    np.testing.assert_allclose(np.asarray(sampler(NOISE)), np.asarray(styled.models.sampler(NOISE)), atol=1e-5)
     Trainer(tiny_config).save_base(tmp_path / "old")
     forget_saved_settings(tmp_path / "old", "g_mapping")
     with pytest.raises(ConfigError, match=r"g_mapping 0 \(this run: 2\)"):
         Trainer(attrs.evolve(tiny_config, g_mapping=2, init_from=str(tmp_path / "old")))
+
+
+def test_the_mapping_layers_weights_move_at_a_hundredth_of_the_optimisers_rate():
+    import keras
+    import tensorflow as tf
+
+    dense = SlowDense(3, MAPPING_RATE, seed=0)
+    inputs = tf.constant(np.random.default_rng(2).normal(size=(5, 4)), tf.float32)
+    dense(inputs)
+
+    def used():  # the weights the layer multiplies by
+        return np.asarray(dense.kernel) * dense.scale
+
+    before = used()
+    assert 0.3 < before.std() * np.sqrt(4) < 3  # they start as N(0, 1/fan_in), not 100× that
+    optimizer = keras.optimizers.Adam(0.1)
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(dense(inputs))
+    optimizer.apply_gradients(zip(tape.gradient(loss, dense.trainable_weights), dense.trainable_weights))
+    # Adam's first step moves every stored weight by the rate (its gradient's sign), so the weights used move
+    # by rate × MAPPING_RATE / sqrt(fan_in).
+    np.testing.assert_allclose(np.abs(used() - before), 0.1 * MAPPING_RATE / np.sqrt(4), rtol=1e-3)
