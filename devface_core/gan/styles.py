@@ -14,9 +14,8 @@ import math
 import keras
 from keras import layers
 
-# The mapping network learns at this fraction of the generator's rate, as StyleGAN's does: at the full rate,
-# a 4-layer mapping had narrowed a base's faces by 3 000 steps (identity diversity 0.75× the crowd's against
-# 0.86× without it, KID 2.00 against 1.02; docs/benchmarks.md, "A mapping network").
+# The mapping network learns at this fraction of the generator's rate, as StyleGAN's does. Neither rate made
+# a better base: both narrowed its faces (docs/benchmarks.md, "A mapping network and style modulation").
 MAPPING_RATE = 0.01
 
 
