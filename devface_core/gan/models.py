@@ -76,7 +76,7 @@ def seed_discriminator(image_size: int, seeds: _SeedSequence) -> keras.Model:
 
 
 def _build_seed(image_size: int, z_dim: int, seed: int, fading: bool = False, **fast_only) -> ModelPair:
-    # The original's layers are what `seed` reproduces, so `fast`'s options (upsample, widths...) do not apply.
+    # `seed` reproduces the original's layers, so `fast`'s shape options (upsampling, widths, mapping) do not apply.
     if fading:
         raise ConfigError("architecture 'seed' does not grow progressively (use architecture 'fast')")
     seeds = _SeedSequence(seed)

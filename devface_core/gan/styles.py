@@ -43,8 +43,8 @@ class SlowDense(layers.Layer):
     def build(self, input_shape):
         fan_in = int(input_shape[-1])
         self.scale = self.rate / math.sqrt(fan_in)  # the weights it uses start as N(0, 1/fan_in)
-        self.kernel = self.add_weight(shape=(fan_in, self.units), name="kernel",
-                                      initializer=keras.initializers.RandomNormal(stddev=1.0 / self.rate, seed=self.seed))
+        stored = keras.initializers.RandomNormal(stddev=1.0 / self.rate, seed=self.seed)
+        self.kernel = self.add_weight(shape=(fan_in, self.units), initializer=stored, name="kernel")
         self.bias = self.add_weight(shape=(self.units,), initializer="zeros", name="bias")
 
     def call(self, inputs):
