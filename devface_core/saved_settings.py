@@ -15,7 +15,7 @@ from devface_core.errors import ConfigError
 # What bases and checkpoints saved before a setting existed were trained with.
 LEGACY_SETTINGS = {"upsample": "nearest", "r1_gamma": 0.0, "minibatch_stddev": False, "noise_inputs": False,
                    "antialias": False, "g_width": 1, "g_depth": 1, "d_width": 1, "d_reconstruct": False,
-                   "g_mapping": 0}
+                   "g_mapping": 0, "attention": False}
 SETTINGS_FILE = "settings.json"
 COMPACT_FILE = "weights.float16.npz"  # a shipped base (bases.save_compact_base): its models in one file
 

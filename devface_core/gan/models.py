@@ -14,8 +14,9 @@ from keras import layers
 
 from devface_core.choices import ARCHITECTURES
 from devface_core.errors import ConfigError
-from devface_core.gan.layers import Blur, FadeIn, GatedLinearUnit, MinibatchStddev, NoiseInput
-from devface_core.gan.self_supervision import add_decoder
+from devface_core.gan.attention import attended
+from devface_core.gan.discriminator import fast_discriminator
+from devface_core.gan.layers import FadeIn, GatedLinearUnit, NoiseInput
 from devface_core.gan.styles import StyleModulation, mapped
 from devface_core.gan.upconv import UpConv2D
 
@@ -100,10 +101,11 @@ def _fast_plan(image_size: int, width: int = 1) -> tuple[int, list[int]]:
 
 def fast_generator(image_size: int, z_dim: int, seeds: _SeedSequence, fading: bool = False,
                    upsample: str = "bilinear", noise_inputs: bool = False, width: int = 1,
-                   depth: int = 1, mapping: int = 0) -> keras.Model:
+                   depth: int = 1, mapping: int = 0, attention: bool = False) -> keras.Model:
     """Few-shot generator: Dense → side×side×256, then blocks of `upsample` ×2 + 3×3 conv (one UpConv2D)
     + BN (+ NoiseInput with `noise_inputs`) + GLU, and `depth` − 1 more 3×3 conv + BN + GLU at the block's
-    side (FastGAN's blocks have two); `width` multiplies the channels (see _fast_plan); `mapping` (styles.py).
+    side (FastGAN's blocks have two); `width` multiplies the channels (see _fast_plan); `mapping` (styles.py);
+    `attention` (attention.py) after the block at its side.
 
     No transposed convolutions (their uneven overlap is what draws checkerboards); GLU gates as in FastGAN.
     Layers are named by the side they work at, so a model grown to twice the size (progressive training)
@@ -127,11 +129,9 @@ def fast_generator(image_size: int, z_dim: int, seeds: _SeedSequence, fading: bo
             x = NoiseInput(seed=seeds.next(), name=f"g_noise_{side}")(x)
         if mapping:
             x = StyleModulation(name=f"g_style_{side}")([x, code])
-        x = GatedLinearUnit()(x)
-        for extra in range(2, depth + 1):
-            x = layers.Conv2D(2 * filters, 3, padding="same", use_bias=False, kernel_initializer=seeds.glorot(),
-                              name=f"g_conv{extra}_{side}")(x)
-            x = GatedLinearUnit()(layers.BatchNormalization(name=f"g_bn{extra}_{side}")(x))
+        x = _deeper(GatedLinearUnit()(x), filters, side, depth, seeds)
+        if attention:
+            x = attended(x, side, seeds.next, spectral=False, prefix="g")
     image = _to_rgb(x, side, seeds)
     if fading:
         smaller = layers.UpSampling2D(interpolation=upsample)(_to_rgb(previous, side // 2, seeds))
@@ -139,62 +139,29 @@ def fast_generator(image_size: int, z_dim: int, seeds: _SeedSequence, fading: bo
     return keras.Model(z, image, name="fast_generator")
 
 
+def _deeper(x, filters: int, side: int, depth: int, seeds: _SeedSequence):
+    """`depth` − 1 more 3×3 convolutions, each with batch norm and GLU, at a generator block's side."""
+    for extra in range(2, depth + 1):
+        x = layers.Conv2D(2 * filters, 3, padding="same", use_bias=False, kernel_initializer=seeds.glorot(),
+                          name=f"g_conv{extra}_{side}")(x)
+        x = GatedLinearUnit()(layers.BatchNormalization(name=f"g_bn{extra}_{side}")(x))
+    return x
+
+
 def _to_rgb(features, side: int, seeds: _SeedSequence):
     return layers.Conv2D(3, 3, padding="same", activation="tanh", kernel_initializer=seeds.glorot(),
                          name=f"g_to_rgb_{side}")(features)
 
 
-def _fast_filters(side: int, width: int = 1) -> int:
-    """Discriminator channels at a side: fixed per side (so a grown D holds the smaller one), 128 at 8×8,
-    times `width`."""
-    return width * min(256, max(32, 1024 // side))
-
-
-def fast_discriminator(image_size: int, seeds: _SeedSequence, fading: bool = False, minibatch_stddev: bool = False,
-                       antialias: bool = False, width: int = 1, reconstruct: bool = False) -> keras.Model:
-    """A 1×1 from-RGB, then spectral-normalised blocks (4×4 stride 2, 3×3) with LeakyReLU, no batch norm,
-    down to 8×8; one logit. While `fading`, the first block's output is blended with the half-size image's
-    from-RGB features (ProGAN's fade-in). `minibatch_stddev` feeds the last 3×3 conv the batch's spread
-    (MinibatchStddev) as one more channel; `antialias` blurs before each strided conv; `width` multiplies
-    the channels; `reconstruct` adds a second output, the real image redrawn from the last features
-    (self_supervision)."""
-    image = keras.Input((image_size, image_size, 3), name="image")
-    x = _from_rgb(image, image_size, seeds, width)
-    side = image_size
-    while side > 8 and side % 2 == 0:
-        last_block = not (side // 2 > 8 and side // 2 % 2 == 0)
-        for kernel, strides in ((4, 2), (3, 1)):
-            if minibatch_stddev and last_block and kernel == 3:
-                x = MinibatchStddev(name="d_minibatch_stddev")(x)
-            if antialias and strides == 2:
-                x = Blur(name=f"d_blur_{side}")(x)
-            conv = layers.Conv2D(_fast_filters(side // 2, width), kernel, strides=strides, padding="same",
-                                 kernel_initializer=seeds.glorot())
-            x = layers.LeakyReLU(negative_slope=0.2)(layers.SpectralNormalization(conv, name=f"d_conv{kernel}_{side}")(x))
-        if fading and side == image_size:
-            smaller = _from_rgb(layers.AveragePooling2D(2)(image), side // 2, seeds, width)
-            x = FadeIn(name="d_fade")([smaller, x])
-        side //= 2
-    features = x
-    x = layers.Flatten()(x)
-    logit = layers.SpectralNormalization(layers.Dense(1, kernel_initializer=seeds.glorot()), name="d_logit")(x)
-    if reconstruct:
-        logit = [logit, add_decoder(features, image_size, seeds.glorot, width)]
-    return keras.Model(image, logit, name="fast_discriminator")
-
-
-def _from_rgb(image, side: int, seeds: _SeedSequence, width: int = 1):
-    conv = layers.Conv2D(_fast_filters(side, width), 1, kernel_initializer=seeds.glorot())
-    return layers.LeakyReLU(negative_slope=0.2)(layers.SpectralNormalization(conv, name=f"d_from_rgb_{side}")(image))
-
-
 def _build_fast(image_size: int, z_dim: int, seed: int, fading: bool = False, upsample: str = "bilinear",
                 minibatch_stddev: bool = False, noise_inputs: bool = False, antialias: bool = False,
                 g_width: int = 1, d_width: int = 1, d_reconstruct: bool = False, g_depth: int = 1,
-                g_mapping: int = 0) -> ModelPair:
+                g_mapping: int = 0, attention: bool = False) -> ModelPair:
     seeds = _SeedSequence(seed)
-    return (fast_generator(image_size, z_dim, seeds, fading, upsample, noise_inputs, g_width, g_depth, g_mapping),
-            fast_discriminator(image_size, seeds, fading, minibatch_stddev, antialias, d_width, d_reconstruct))
+    return (fast_generator(image_size, z_dim, seeds, fading, upsample, noise_inputs, g_width, g_depth, g_mapping,
+                           attention),
+            fast_discriminator(image_size, seeds, fading, minibatch_stddev, antialias, d_width, d_reconstruct,
+                               attention))
 
 
 BUILDERS: dict[str, Callable[..., ModelPair]] = {"seed": _build_seed, "fast": _build_fast}
@@ -205,7 +172,7 @@ def build_models(
     architecture: str, image_size: int, z_dim: int, seed: int, precision: str = "float32", fading: bool = False,
     synchronized: bool = False, upsample: str = "bilinear", minibatch_stddev: bool = False,
     noise_inputs: bool = False, antialias: bool = False, g_width: int = 1, d_width: int = 1,
-    d_reconstruct: bool = False, g_depth: int = 1, g_mapping: int = 0,
+    d_reconstruct: bool = False, g_depth: int = 1, g_mapping: int = 0, attention: bool = False,
 ) -> ModelPair:
     """Build (generator, discriminator) for an architecture name, computing in `precision`; `fading` adds
     the fade-in from half the size that progressive growing needs; `synchronized` makes batch norm use the
@@ -214,7 +181,8 @@ def build_models(
     `fast`'s discriminator the batch's spread; `noise_inputs` adds per-pixel noise to `fast`'s generator
     blocks, `antialias` blurs before its discriminator's strided convs; `g_width` and `d_width` multiply
     `fast`'s channels, `g_depth` deepens its generator's blocks, `g_mapping` adds a mapping network and style
-    modulation; `d_reconstruct` gives its discriminator the self-supervised decoder (recipe.model_options)."""
+    modulation; `d_reconstruct` gives its discriminator the self-supervised decoder; `attention` adds
+    self-attention at 16×16 to both (recipe.model_options)."""
     try:
         builder = BUILDERS[architecture]
     except KeyError:
@@ -225,7 +193,7 @@ def build_models(
     try:
         models = builder(image_size, z_dim, seed, fading, upsample=upsample, minibatch_stddev=minibatch_stddev,
                          noise_inputs=noise_inputs, antialias=antialias, g_width=g_width, d_width=d_width,
-                         d_reconstruct=d_reconstruct, g_depth=g_depth, g_mapping=g_mapping)
+                         d_reconstruct=d_reconstruct, g_depth=g_depth, g_mapping=g_mapping, attention=attention)
     finally:
         keras.config.set_dtype_policy(previous)
     for layer in (layer for model in models for layer in model.layers):

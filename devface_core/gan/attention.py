@@ -1,0 +1,74 @@
+"""Self-attention at 16×16 in the `fast` networks (setting `attention`, SAGAN's non-local block).
+
+Without it, a pixel of the `fast` generator's face depends on a few neighbouring cells of its first 8×8
+feature map, so the two halves of a face can come from different faces: about one in ten of a base's
+samples is split down the middle. With `attention`, each position at 16×16 mixes in every other position's
+features, in the generator and in the discriminator, so both can see the whole face at once.
+"""
+
+from __future__ import annotations
+
+import keras
+from keras import layers
+
+# Where the block sits: the side with enough positions for a face's parts and few enough (256) that the
+# attention map costs less than one of the side's convolutions.
+ATTENTION_SIDE = 16
+
+
+def attended(features, side: int, next_seed, spectral: bool, prefix: str):
+    """`features` through a SelfAttention block when `side` is ATTENTION_SIDE, else unchanged; `spectral`
+    normalises its projections (the discriminator's layers are all spectrally normalised)."""
+    if side != ATTENTION_SIDE:
+        return features
+    return SelfAttention(seeds=[next_seed() for _ in range(4)], spectral=spectral, name=f"{prefix}_attention_{side}")(
+        features)
+
+
+@keras.saving.register_keras_serializable(package="devface")
+class SelfAttention(layers.Layer):
+    """x + γ · out(softmax(query·keyᵀ) · value), over every position of a feature map; γ starts at 0, so the
+    block starts as no change and its weight grows only as far as training finds it useful.
+
+    Query and key have an eighth of the channels, value half, as SAGAN's; the attention map is computed in
+    float32 whatever the precision, as a bfloat16 softmax over 256 positions loses most of its mass."""
+
+    def __init__(self, seeds: list[int], spectral: bool = False, **kwargs):
+        super().__init__(**kwargs)
+        self.seeds, self.spectral = list(seeds), spectral
+
+    def build(self, input_shape):
+        channels = int(input_shape[-1])
+        widths = (max(1, channels // 8), max(1, channels // 8), max(1, channels // 2), channels)
+        self.projections = []
+        for name, width, seed in zip(("query", "key", "value", "out"), widths, self.seeds):
+            conv = layers.Conv2D(width, 1, use_bias=False, kernel_initializer=keras.initializers.GlorotUniform(seed),
+                                 dtype=self.dtype_policy, name=name)
+            self.projections.append(layers.SpectralNormalization(conv, dtype=self.dtype_policy) if self.spectral
+                                    else conv)
+        shapes = [input_shape, input_shape, input_shape, (*input_shape[:-1], widths[2])]
+        for projection, shape in zip(self.projections, shapes):
+            projection.build(shape)
+        self.gamma = self.add_weight(shape=(), initializer="zeros", name="gamma")
+
+    def call(self, inputs, training=None):
+        query, key, value, out = self.projections
+        shape = keras.ops.shape(inputs)
+        positions = shape[1] * shape[2]
+
+        def flat(projection):
+            result = projection(inputs, training=training) if self.spectral else projection(inputs)
+            return keras.ops.reshape(result, (shape[0], positions, -1))
+
+        logits = keras.ops.matmul(keras.ops.cast(flat(query), "float32"),
+                                  keras.ops.transpose(keras.ops.cast(flat(key), "float32"), (0, 2, 1)))
+        weights = keras.ops.cast(keras.ops.softmax(logits, axis=-1), inputs.dtype)
+        mixed = keras.ops.reshape(keras.ops.matmul(weights, flat(value)), (shape[0], shape[1], shape[2], -1))
+        mixed = out(mixed, training=training) if self.spectral else out(mixed)
+        return inputs + keras.ops.cast(self.gamma, inputs.dtype) * mixed
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "seeds": self.seeds, "spectral": self.spectral}
