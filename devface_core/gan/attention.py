@@ -11,6 +11,10 @@ from __future__ import annotations
 import keras
 from keras import layers
 
+# γ learns at this multiple of the optimiser's rate (stored divided by it, used multiplied): at the plain rate it
+# had reached only 0.05 in the generator and 0.02 in the discriminator after 1 500 steps of a base, so the
+# block was hardly used (docs/benchmarks.md, "Self-attention").
+GAMMA_RATE = 10.0
 # Where the block sits: the side with enough positions for a face's parts and few enough (256) that the
 # attention map costs less than one of the side's convolutions.
 ATTENTION_SIDE = 16
@@ -28,7 +32,7 @@ def attended(features, side: int, next_seed, spectral: bool, prefix: str):
 @keras.saving.register_keras_serializable(package="devface")
 class SelfAttention(layers.Layer):
     """x + γ · out(softmax(query·keyᵀ) · value), over every position of a feature map; γ starts at 0, so the
-    block starts as no change and its weight grows only as far as training finds it useful.
+    block starts as no change and its weight grows only as far as training finds it useful (at GAMMA_RATE).
 
     Query and key have an eighth of the channels, value half, as SAGAN's; the attention map is computed in
     float32 whatever the precision, as a bfloat16 softmax over 256 positions loses most of its mass."""
@@ -65,7 +69,7 @@ class SelfAttention(layers.Layer):
         weights = keras.ops.cast(keras.ops.softmax(logits, axis=-1), inputs.dtype)
         mixed = keras.ops.reshape(keras.ops.matmul(weights, flat(value)), (shape[0], shape[1], shape[2], -1))
         mixed = out(mixed, training=training) if self.spectral else out(mixed)
-        return inputs + keras.ops.cast(self.gamma, inputs.dtype) * mixed
+        return inputs + keras.ops.cast(self.gamma * GAMMA_RATE, inputs.dtype) * mixed
 
     def compute_output_shape(self, input_shape):
         return input_shape

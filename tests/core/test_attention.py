@@ -10,7 +10,7 @@ import pytest
 
 from devface_core.config_loading import load_config
 from devface_core.errors import ConfigError
-from devface_core.gan.attention import SelfAttention
+from devface_core.gan.attention import GAMMA_RATE, SelfAttention
 from devface_core.gan.bases import load_model_weights
 from devface_core.gan.latent import build_sampler
 from devface_core.gan.models import build_models
@@ -45,7 +45,7 @@ def test_the_block_starts_as_no_change_and_then_mixes_in_every_position():
     features = np.random.default_rng(1).normal(size=(1, 16, 16, 8)).astype("float32")
     block = SelfAttention(seeds=[1, 2, 3, 4])
     np.testing.assert_allclose(np.asarray(block(features)), features)
-    block.gamma.assign(1.0)
+    block.gamma.assign(1.0 / GAMMA_RATE)
     moved_far = features.copy()
     moved_far[0, 15, 15] += 5.0  # one position in the far corner
     before, after = np.asarray(block(features)), np.asarray(block(moved_far))
@@ -76,3 +76,29 @@ def test_a_base_keeps_its_attention_and_one_saved_before_it_has_none(tiny_config
     forget_saved_settings(tmp_path / "old", "attention")
     with pytest.raises(ConfigError, match=r"attention False \(this run: True\)"):
         Trainer(attrs.evolve(tiny_config, attention=True, init_from=str(tmp_path / "old")))
+
+
+def _attended_branch(block: SelfAttention, features: np.ndarray) -> np.ndarray:
+    """out(softmax(query·keyᵀ)·value), computed here from the block's own projections."""
+    query, key, value = (np.asarray(projection(features)).reshape(256, -1) for projection in block.projections[:3])
+    logits = query @ key.T
+    weights = np.exp(logits - logits.max(axis=1, keepdims=True))
+    weights /= weights.sum(axis=1, keepdims=True)
+    return np.asarray(block.projections[3]((weights @ value).reshape(1, 16, 16, -1)))
+
+
+def test_gamma_learns_at_gamma_rate_times_the_optimisers_rate():
+    import tensorflow as tf
+
+    features = np.random.default_rng(4).normal(size=(1, 16, 16, 8)).astype("float32")
+    block = SelfAttention(seeds=[1, 2, 3, 4])
+    block(features)
+    optimizer = keras.optimizers.Adam(1e-3)
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(block(features) * features)
+    optimizer.apply_gradients([(tape.gradient(loss, block.gamma), block.gamma)])
+    # Adam's first step moves a weight by its rate whatever the gradient's size; γ as the block uses it moves
+    # GAMMA_RATE times as far.
+    change, branch = np.asarray(block(features)) - features, _attended_branch(block, features)
+    used = float((change * branch).sum() / (branch * branch).sum())  # least squares: change = γ · branch
+    assert abs(used) == pytest.approx(GAMMA_RATE * 1e-3, rel=1e-3)
