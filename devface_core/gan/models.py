@@ -77,7 +77,8 @@ def seed_discriminator(image_size: int, seeds: _SeedSequence) -> keras.Model:
 
 
 def _build_seed(image_size: int, z_dim: int, seed: int, fading: bool = False, **fast_only) -> ModelPair:
-    # `seed` reproduces the original's layers, so `fast`'s shape options (upsampling, widths, mapping) do not apply.
+    # `seed` reproduces the original's layers, so `fast`'s shape options (upsampling, widths, mapping, attention)
+    # do not apply.
     if fading:
         raise ConfigError("architecture 'seed' does not grow progressively (use architecture 'fast')")
     seeds = _SeedSequence(seed)
