@@ -9,7 +9,8 @@ import pytest
 from devface_adapters.memory import MemoryAdapter
 from devface_core.pipeline import run_pretraining as pretrain
 from devface_core.errors import ConfigError
-from devface_core.gan.models import MinibatchStddev, build_models
+from devface_core.gan.layers import MinibatchStddev
+from devface_core.gan.models import build_models
 from devface_core.gan.trainer import Trainer
 from tests.helpers.bases import forget_saved_settings
 from tests.helpers.images import face_like
