@@ -1,9 +1,9 @@
 """Self-attention at 16×16 in the `fast` networks (setting `attention`, SAGAN's non-local block).
 
-Without it, a pixel of the `fast` generator's face depends on a few neighbouring cells of its first 8×8
-feature map, so the two halves of a face can come from different faces: about one in ten of a base's
-samples is split down the middle. With `attention`, each position at 16×16 mixes in every other position's
-features, in the generator and in the discriminator, so both can see the whole face at once.
+Each position of the 16×16 feature map mixes in every other position's features, weighted by how alike they
+are, in the generator and in the discriminator. It was built against the faces split down the middle that
+bases draw (the two halves of two faces). It did not make them rarer: its 6 000-step base passed more faces
+through the outside detector, but scored a higher KID (docs/benchmarks.md, "Self-attention"), so it is off.
 """
 
 from __future__ import annotations
@@ -35,7 +35,8 @@ class SelfAttention(layers.Layer):
     block starts as no change and its weight grows only as far as training finds it useful (at GAMMA_RATE).
 
     Query and key have an eighth of the channels, value half, as SAGAN's; the attention map is computed in
-    float32 whatever the precision, as a bfloat16 softmax over 256 positions loses most of its mass."""
+    float32 whatever the precision, so that a bfloat16 softmax over 256 positions does not round its small
+    weights away."""
 
     def __init__(self, seeds: list[int], spectral: bool = False, **kwargs):
         super().__init__(**kwargs)
