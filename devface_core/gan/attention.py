@@ -62,14 +62,13 @@ class SelfAttention(layers.Layer):
         positions = shape[1] * shape[2]
 
         def flat(projection):
-            result = projection(inputs, training=training) if self.spectral else projection(inputs)
-            return keras.ops.reshape(result, (shape[0], positions, -1))
+            return keras.ops.reshape(projection(inputs, training=training), (shape[0], positions, -1))
 
         logits = keras.ops.matmul(keras.ops.cast(flat(query), "float32"),
                                   keras.ops.transpose(keras.ops.cast(flat(key), "float32"), (0, 2, 1)))
         weights = keras.ops.cast(keras.ops.softmax(logits, axis=-1), inputs.dtype)
         mixed = keras.ops.reshape(keras.ops.matmul(weights, flat(value)), (shape[0], shape[1], shape[2], -1))
-        mixed = out(mixed, training=training) if self.spectral else out(mixed)
+        mixed = out(mixed, training=training)  # a plain Conv2D ignores `training`; spectral norm needs it
         return inputs + keras.ops.cast(self.gamma * GAMMA_RATE, inputs.dtype) * mixed
 
     def compute_output_shape(self, input_shape):

@@ -53,7 +53,7 @@ def test_the_block_starts_as_no_change_and_then_mixes_in_every_position():
     assert np.abs(after[0, 0, 0] - before[0, 0, 0]).max() > 1e-3
 
 
-def test_the_discriminators_block_is_spectrally_normalised_and_trains_in_bfloat16():
+def test_the_discriminators_block_is_spectrally_normalised_and_runs_in_bfloat16():
     _, discriminator = build_models("fast", 32, 8, seed=0, precision="mixed_bfloat16", attention=True)
     block = discriminator.get_layer("d_attention_16")
     assert all(isinstance(projection, keras.layers.SpectralNormalization) for projection in block.projections)
