@@ -95,7 +95,8 @@ class Config:
                                  cli="train")
     d_width: int = int_setting(1, "shape", "Multiplies the fast discriminator's channels at every side.", cli="train")
     attention: bool = switch_setting(False, "shape", "Self-attention at 16×16 in the fast generator and discriminator "
-                                     "(SAGAN): every position there mixes in every other.", cli="train")
+                                     "(SAGAN): every position there mixes in every other; needs image_size 32, 64, 128, ….",
+                                     cli="train")
     r1_gamma: float | None = setting(
         None, "recipe", "R1 penalty weight on D's gradient at the likes (0: off; default: 10 for a base and its "
         "fine-tunes, 0 from scratch).", converter=to_optional_float,

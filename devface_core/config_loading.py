@@ -14,7 +14,7 @@ from devface_core import config_files
 from devface_core.config import (BASE_SETTINGS, CHECKPOINT_SETTINGS, FIELD_NAMES, PRETRAIN_DEFAULTS, PRETRAIN_STEPS,
                                  Config)
 from devface_core.errors import ConfigError
-from devface_core.fields import growth_error, strategy_error
+from devface_core.fields import attention_error, growth_error, strategy_error
 from devface_core.saved_settings import checkpoint_settings, read_saved_settings
 
 
@@ -74,7 +74,7 @@ def _build(values: dict[str, Any]) -> Config:
         config = Config(**values)
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"config: {exc}") from None
-    for error in (growth_error(config), strategy_error(config)):
+    for error in (growth_error(config), strategy_error(config), attention_error(config)):
         if error:
             raise ConfigError(f"config: {error}")
     if config.resume and not config.checkpoint_dir:

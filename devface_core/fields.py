@@ -195,6 +195,23 @@ def growth_error(config) -> str | None:
     return None
 
 
+def attention_error(config) -> str | None:
+    """Why `attention` would leave a network without its block, or None when every trained side has one."""
+    if not config.attention:
+        return None
+    if config.architecture != "fast":
+        return "attention needs architecture fast (the original 'seed' has no place for it)"
+    side = config.grow_from or config.image_size
+    while side > 16 and side % 2 == 0:
+        side //= 2
+    # Both networks pass 16×16 only on sides of 16·2^k; at 16 itself the discriminator never gets below it.
+    if side != 16 or (config.grow_from or config.image_size) < 32:
+        trained = "grow_from" if config.grow_from else "image_size"
+        return (f"attention works at 16×16, which {trained} {config.grow_from or config.image_size} never passes "
+                f"through (use 32, 64, 128, …)")
+    return None
+
+
 def strategy_error(config) -> str | None:
     """Why the distribution strategy cannot train this architecture, or None when it can."""
     if config.strategy == "mirrored" and config.architecture == "seed":

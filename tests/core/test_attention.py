@@ -102,3 +102,25 @@ def test_gamma_learns_at_gamma_rate_times_the_optimisers_rate():
     change, branch = np.asarray(block(features)) - features, _attended_branch(block, features)
     used = float((change * branch).sum() / (branch * branch).sum())  # least squares: change = γ · branch
     assert abs(used) == pytest.approx(GAMMA_RATE * 1e-3, rel=1e-3)
+
+
+def _accepted(**overrides) -> bool:
+    try:
+        load_config(environ={}, overrides={"attention": True, **overrides})
+    except ConfigError as error:
+        assert "attention" in str(error)
+        return False
+    return True
+
+
+@pytest.mark.parametrize("image_size", [16, 24, 32, 48, 96, 128])
+def test_a_size_is_refused_exactly_when_a_network_would_lack_the_block(image_size):
+    generator, discriminator = build_models("fast", image_size, 8, seed=0, attention=True)
+    both = bool(_attention_layers(generator)) and bool(_attention_layers(discriminator))
+    assert _accepted(image_size=image_size) == both
+
+
+def test_growth_from_a_side_without_the_block_and_the_seed_architecture_are_refused():
+    assert _accepted(image_size=64, grow_from=32)
+    assert not _accepted(image_size=64, grow_from=16)
+    assert not _accepted(architecture="seed")
