@@ -61,6 +61,20 @@ def test_the_discriminators_block_is_spectrally_normalised_and_runs_in_bfloat16(
     assert np.isfinite(np.asarray(logits, "float32")).all()
 
 
+
+def test_under_bfloat16_the_attention_map_is_computed_in_float32(monkeypatch):
+    _, discriminator = build_models("fast", 32, 8, seed=0, precision="mixed_bfloat16", attention=True)
+    softmax, seen = keras.ops.softmax, []
+
+    def recording_softmax(x, axis=-1):
+        seen.append(keras.backend.standardize_dtype(x.dtype))
+        return softmax(x, axis=axis)
+
+    # Eager, so the block's call runs here and its softmax is looked up on keras.ops at each call.
+    monkeypatch.setattr(keras.ops, "softmax", recording_softmax)
+    discriminator(np.zeros((1, 32, 32, 3), "float32"))
+    assert discriminator.get_layer("d_attention_16").compute_dtype == "bfloat16" and seen == ["float32"]
+
 def test_a_base_keeps_its_attention_and_one_saved_before_it_has_none(tiny_config, tmp_path):
     config = attrs.evolve(tiny_config, image_size=32, attention=True)
     attending = Trainer(config)
