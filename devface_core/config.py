@@ -101,6 +101,9 @@ class Config:
         None, "recipe", "R1 penalty weight on D's gradient at the likes (0: off; default: 10 for a base and its "
         "fine-tunes, 0 from scratch).", converter=to_optional_float,
         validator=attrs.validators.optional(at_least(0.0)), cli="train", kind="float", checkpoint=True)
+    lecam: float = float_setting(0.0, "recipe", "LeCam regularisation's weight: D's logits pulled towards its average "
+                                 "on the other side, against remembering few likes (0: off; 0.3: the paper's).",
+                                 cli="train", checkpoint=True)
     ema: float = float_setting(0.999, "recipe", "Generator weight average decay, e.g. 0.999 (0: off).",
                                validator=fraction, cli="train", checkpoint=True)
     # Not a shape setting: weights are float32 under either precision, so a base serves both.

@@ -48,6 +48,7 @@ def training_state(models, augment_probability: tf.Variable, rng: tf.random.Gene
         g_optimizer=[v.value for v in models.g_optimizer.variables],
         d_optimizer=[v.value for v in models.d_optimizer.variables],
         ema_generator=[v.value for v in models.average.variables] if models.average is not None else [],
+        lecam_anchors=[models.anchors] if models.anchors is not None else [],
         augment_probability=augment_probability,
         rng=rng,
         progress=progress,

@@ -135,6 +135,8 @@ def _state_variables(engine: Engine) -> list[tf.Variable]:
     """Every variable a training run changes."""
     models = engine.stage.models
     variables = [engine.rng.state, engine.augment.probability, engine.stages.fade_alpha]
+    if models.anchors is not None:
+        variables.append(models.anchors)
     for model in models.all():
         if model is not None:
             variables += [v.value for v in model.variables]

@@ -20,6 +20,7 @@ from devface_core.gan.ema import average_copy, average_decay, update_average
 from devface_core.gan.graphs import compiled
 from devface_core.gan.growth import faded_reals
 from devface_core.gan.layers import set_sampling_noise
+from devface_core.gan.lecam import lecam_anchors, lecam_penalty
 from devface_core.gan.losses import LOSSES, r1_penalty
 from devface_core.gan.models import build_models, transfer_weights
 from devface_core.gan.recipe import TrainingPlan, model_options
@@ -30,13 +31,15 @@ logger = logging.getLogger(__name__)
 
 @attrs.define
 class GanModels:
-    """The models of one stage and their optimizers; `average` is the generator's weight average or None."""
+    """The models of one stage and their optimizers; `average` is the generator's weight average or None;
+    `anchors` LeCam's averages of D's logits (lecam.py), or None without the setting."""
 
     generator: keras.Model
     discriminator: keras.Model
     average: keras.Model | None
     g_optimizer: keras.optimizers.Optimizer
     d_optimizer: keras.optimizers.Optimizer
+    anchors: tf.Variable | None = None
 
     @property
     def sampler(self) -> keras.Model:
@@ -78,8 +81,11 @@ def build_stage_models(plan: TrainingPlan, side: int, fading: bool, strategy, pr
         average = average_copy(generator) if config.ema else None
         if average is not None:
             set_sampling_noise(average)  # the average only samples; the generator trains at full noise
-    models = GanModels(generator, discriminator, average, g_optimizer, d_optimizer)
+        anchors = lecam_anchors() if config.lecam else None
+    models = GanModels(generator, discriminator, average, g_optimizer, d_optimizer, anchors)
     if previous:
+        if anchors is not None:
+            anchors.assign(previous.anchors)
         for old, new in zip(previous.all(), models.all()):
             if old is not None and new is not None:
                 transfer_weights(old, new)
@@ -160,6 +166,8 @@ class TrainingStep:
             loss += RECONSTRUCTION_WEIGHT * reconstruction_loss(real_outputs, real)
             if r1_gamma:
                 loss += 0.5 * r1_gamma * r1_penalty(real_logits, real)
+            if self._models.anchors is not None:
+                loss += self._plan.config.lecam * lecam_penalty(real_logits, fake_logits, self._models.anchors)
             loss *= scale
         variables = discriminator.trainable_variables
         self._models.d_optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))

@@ -25,9 +25,10 @@ def trained(config, likes) -> tuple[Trainer, list]:
     return trainer, list(trainer.train(likes))
 
 
-def test_a_lent_engine_trains_exactly_as_a_new_one(tiny_config, likes):
-    longer, longer_snapshots = trained(attrs.evolve(tiny_config, epochs=4, seed=7), likes)
-    config = attrs.evolve(tiny_config, seed=7)  # differs only in loop settings: the same engine fits
+@pytest.mark.parametrize("options", [{}, {"lecam": 0.3}], ids=["plain", "lecam"])  # LeCam: its averages reset too
+def test_a_lent_engine_trains_exactly_as_a_new_one(tiny_config, likes, options):
+    longer, longer_snapshots = trained(attrs.evolve(tiny_config, epochs=4, seed=7, **options), likes)
+    config = attrs.evolve(tiny_config, seed=7, **options)  # differs only in loop settings: the same engine fits
     new, new_snapshots = trained(config, likes)  # built anew: `longer` still holds its engine
     assert new.models.generator is not longer.models.generator
     generator = longer.models.generator
@@ -39,6 +40,8 @@ def test_a_lent_engine_trains_exactly_as_a_new_one(tiny_config, likes):
     for lent_snapshot, new_snapshot in zip(lent_snapshots, new_snapshots):
         assert np.array_equal(lent_snapshot.images, new_snapshot.images)
         assert lent_snapshot.losses == new_snapshot.losses
+    for lent_variable, new_variable in zip(lent.models.discriminator.variables, new.models.discriminator.variables):
+        assert np.array_equal(lent_variable.numpy(), new_variable.numpy())
 
 
 def test_runs_with_other_shaping_settings_never_share_an_engine(tiny_config):
