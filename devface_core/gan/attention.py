@@ -3,7 +3,8 @@
 Each position of the 16×16 feature map mixes in every other position's features, weighted by how alike they
 are, in the generator and in the discriminator. It was built against the faces split down the middle that
 bases draw (the two halves of two faces). It did not make them rarer: its 6 000-step base passed more faces
-through the outside detector, but scored a higher KID (docs/benchmarks.md, "Self-attention"), so it is off.
+through the outside detector, but scored a higher KID, and the whole recipe with it fell behind the shipped
+base on both (docs/benchmarks.md, "Self-attention"), so it is off.
 """
 
 from __future__ import annotations
