@@ -33,6 +33,7 @@ def test_a_base_pretrains_for_pretrain_steps_unless_a_file_the_environment_or_an
 
 def test_a_base_augments_colour_alone_unless_told_and_a_user_run_keeps_the_full_policy():
     assert load_config(environ={}, pretraining=True).augment == "color"
+    assert load_config(environ={}, pretraining=True).lecam == 0.3 and load_config(environ={}).lecam == 0.0
     assert load_config(environ={"DEVFACE_AUGMENT": "color,cutout"}, pretraining=True).augment == "color,cutout"
     assert load_config(environ={}, overrides={"augment": "none"}, pretraining=True).augment == ""
     assert load_config(environ={}).augment == "color,translation,cutout"
