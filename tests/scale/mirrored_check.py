@@ -34,9 +34,10 @@ def trained(config: Config) -> tuple[Trainer, dict[str, float]]:
 # Minibatch stddev stays off: each replica measures only its share of the batch, so no replica can match
 # the single device's.
 STEPS = 1
-# Two variants cover both upsamplings and R1 (each pair of runs costs about 6 s of a 2-core CI run).
+# Two variants cover both upsamplings, R1 and LeCam (each pair of runs costs about 6 s of a 2-core CI run).
 VARIANTS = {"fast": {"upsample": "nearest", "r1_gamma": 0.0, "minibatch_stddev": False},
-            "fast bilinear r1": {"upsample": "bilinear", "r1_gamma": 10.0, "minibatch_stddev": False}}
+            "fast bilinear r1 lecam": {"upsample": "bilinear", "r1_gamma": 10.0, "minibatch_stddev": False,
+                                       "lecam": 0.3}}
 
 
 def main() -> None:
