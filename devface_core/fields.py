@@ -201,14 +201,14 @@ def attention_error(config) -> str | None:
         return None
     if config.architecture != "fast":
         return "attention needs architecture fast (the original 'seed' has no place for it)"
-    side = config.grow_from or config.image_size
+    first = config.grow_from or config.image_size  # the smallest side trained
+    side = first
     while side > 16 and side % 2 == 0:
         side //= 2
     # Both networks pass 16×16 only on sides of 16·2^k; at 16 itself the discriminator never gets below it.
-    if side != 16 or (config.grow_from or config.image_size) < 32:
+    if side != 16 or first == 16:
         trained = "grow_from" if config.grow_from else "image_size"
-        return (f"attention works at 16×16, which {trained} {config.grow_from or config.image_size} never passes "
-                f"through (use 32, 64, 128, …)")
+        return f"attention works at 16×16, which {trained} {first} never passes through (use 32, 64, 128, …)"
     return None
 
 

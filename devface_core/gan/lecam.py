@@ -25,7 +25,8 @@ def lecam_penalty(real_logits: tf.Tensor, fake_logits: tf.Tensor, anchors: tf.Va
     D(fake))²): only logits beyond the other side's average are pulled."""
     real, fake = tf.cast(real_logits, tf.float32), tf.cast(fake_logits, tf.float32)
     batch_means = tf.stack([tf.reduce_mean(real), tf.reduce_mean(fake)])
-    anchors.assign(ANCHOR_DECAY * anchors + (1.0 - ANCHOR_DECAY) * tf.stop_gradient(batch_means))
-    real_average, fake_average = tf.unstack(tf.stop_gradient(tf.convert_to_tensor(anchors)))
+    # A variable's read is where a tape stops, so neither the move nor the averages carry a gradient.
+    anchors.assign(ANCHOR_DECAY * anchors + (1.0 - ANCHOR_DECAY) * batch_means)
+    real_average, fake_average = tf.unstack(tf.convert_to_tensor(anchors))
     return (tf.reduce_mean(tf.square(tf.nn.relu(real - fake_average)))
             + tf.reduce_mean(tf.square(tf.nn.relu(real_average - fake))))
