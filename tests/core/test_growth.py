@@ -134,3 +134,20 @@ def test_a_grown_base_fine_tunes_at_full_size(growing, images, tmp_path):
     for loaded, saved in zip(tuned.sampler.get_weights(), base.sampler.get_weights()):
         assert np.array_equal(loaded, saved)
     assert list(tuned.train(images))[-1].images.shape == (2, 32, 32, 3)
+
+
+def test_a_grown_stage_starts_from_lecams_averages_of_the_smaller_one(growing, images, monkeypatch):
+    from devface_core.gan import stages as stages_module
+
+    build, carried = stages_module.build_stage_models, []
+
+    def recording(plan, side, fading, strategy, previous):
+        models = build(plan, side, fading, strategy, previous)
+        if previous is not None:
+            carried.append((previous.anchors.numpy(), models.anchors.numpy()))
+        return models
+
+    monkeypatch.setattr(stages_module, "build_stage_models", recording)
+    list(Trainer(attrs.evolve(growing, lecam=0.3)).train(images))
+    (smaller, grown), = carried
+    assert np.abs(smaller).min() > 0 and np.array_equal(grown, smaller)
