@@ -148,6 +148,6 @@ def test_a_grown_stage_starts_from_lecams_averages_of_the_smaller_one(growing, i
         return models
 
     monkeypatch.setattr(stages_module, "build_stage_models", recording)
-    list(Trainer(attrs.evolve(growing, lecam=0.3)).train(images))
+    list(Trainer(attrs.evolve(growing, lecam=0.3, epochs=2)).train(images))
     (smaller, grown), = carried
     assert np.abs(smaller).min() > 0 and np.array_equal(grown, smaller)
