@@ -10,6 +10,7 @@ model was made for, so 64² samples and 256² photos are judged alike.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 
@@ -27,27 +28,40 @@ def enlarged(image: np.ndarray, side: int) -> np.ndarray:
     return np.asarray(Image.fromarray(image).resize((side, side), Image.BICUBIC))
 
 
+# Every verdict already given in this process, by (judge, shape, the image's SHA-1): likes and reference faces
+# are judged again in every row, and by every benchmark that a test runs in the same process.
+_KNOWN: dict[tuple, object] = {}
+
+
+@functools.cache
+def _models() -> tuple:
+    """MTCNN, dlib's face finder, its 5-point landmarks and its descriptor network, loaded once per process."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    import dlib
+    import face_recognition_models as models
+    from mtcnn import MTCNN
+
+    return (MTCNN(), dlib.get_frontal_face_detector(),
+            dlib.shape_predictor(models.pose_predictor_five_point_model_location()),
+            dlib.face_recognition_model_v1(models.face_recognition_model_location()))
+
+
 class FaceJudges:
-    """MTCNN and dlib's descriptor, loaded once (loading takes a few seconds)."""
+    """MTCNN and dlib's descriptor. Their models load once per process (a few seconds) and each image is judged
+    once per process, whichever instance asks: each judge's verdict on an image depends on that image alone."""
 
     def __init__(self):
-        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
         import dlib
-        import face_recognition_models as models
-        from mtcnn import MTCNN
 
-        self._mtcnn = MTCNN()
-        self._finder = dlib.get_frontal_face_detector()
-        self._landmarks = dlib.shape_predictor(models.pose_predictor_five_point_model_location())
-        self._describer = dlib.face_recognition_model_v1(models.face_recognition_model_location())
+        self._mtcnn, self._finder, self._landmarks, self._describer = _models()
         self._rectangle = dlib.rectangle(0, 0, DESCRIPTOR_SIDE - 1, DESCRIPTOR_SIDE - 1)
-        self._known: dict[tuple[str, bytes], object] = {}  # the same image is judged once (likes, references)
 
     def _once(self, judge: str, image: np.ndarray, measure):
-        key = (judge, hashlib.sha1(np.ascontiguousarray(image).tobytes()).digest())
-        if key not in self._known:
-            self._known[key] = measure(image)
-        return self._known[key]
+        image = np.ascontiguousarray(image)
+        key = (judge, image.shape, hashlib.sha1(image.tobytes()).digest())
+        if key not in _KNOWN:
+            _KNOWN[key] = measure(image)
+        return _KNOWN[key]
 
     def face_confidence(self, images: np.ndarray) -> np.ndarray:
         """Per image, MTCNN's confidence in its most certain face (0 where it finds none)."""

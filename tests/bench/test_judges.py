@@ -94,3 +94,16 @@ def test_the_faces_nearest_a_users_likes_sit_nearer_their_mean_than_the_rest(jud
         chosen = np.linalg.norm(judges.descriptors(faces) - liked[user].mean(axis=0), axis=1)
         assert np.allclose(np.sort(chosen), np.sort(distances)[:4])
     assert not np.array_equal(picked["user0"], picked["user1"])  # each user's own nearest
+
+
+def test_a_second_judge_shares_the_loaded_models_and_every_verdict_already_given(judges, monkeypatch):
+    import judges as judging
+
+    image = np.random.default_rng(3).integers(0, 256, (1, 16, 16, 3), dtype=np.uint8)
+    confidence, descriptor = judges.face_confidence(image), judges.descriptors(image)
+    other = judging.FaceJudges()
+    assert other._mtcnn is judges._mtcnn and other._describer is judges._describer
+    monkeypatch.setattr(other, "_confidence", lambda image: pytest.fail("judged the same image again"))
+    monkeypatch.setattr(other, "_descriptor", lambda image: np.zeros(128))  # what a new image gets here
+    assert other.face_confidence(image) == confidence and np.array_equal(other.descriptors(image), descriptor)
+    assert not other.descriptors(image.reshape(1, 8, 32, 3)).any()  # the same bytes in another shape: a new image
