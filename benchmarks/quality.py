@@ -163,7 +163,8 @@ def parse_arguments() -> tuple[argparse.ArgumentParser, argparse.Namespace]:
     parser.add_argument("--base", type=Path, help="fine-tune from this base instead of pretraining one "
                         "(it must fit the --fine-tune recipes)")
     parser.add_argument("--seed", type=int, default=0, help="every row's training seed (its noise, weights, batches)")
-    parser.add_argument("--quick", action="store_true", help="1 s per recipe at 32×32, a 4-step base: proves the benchmark runs")
+    parser.add_argument("--quick", action="store_true",
+                        help="1 s per recipe at 32×32, a 4-step base: proves the benchmark runs")
     return parser, parser.parse_args()
 
 

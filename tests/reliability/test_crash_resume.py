@@ -23,8 +23,8 @@ from tests.helpers.scripts import script
 # still kill each sink twice.
 TRIALS = 6
 CHECKPOINT_EVERY = 8  # steps
-# Short enough that the later trials resume a finished run and are killed while publishing it; each step
-# costs about 0.09 s here (the default recipe at 16²), so 120 steps cost every full run 5 s more.
+# Short enough that the later trials resume a finished run and are killed while publishing it. A step of the
+# default recipe at 16² takes about 0.09 s on 2 cores: 120 steps cost every full run 5 s more.
 STEPS = 64
 # The first trials are killed within 50 ms of reporting a step chosen at random in their own band of
 # training (never within two checkpoints of the end), so that a kill lands in training on any host, fast or
