@@ -23,7 +23,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import functools
 
 import numpy as np
 
@@ -113,19 +112,11 @@ def base_alone(name: str, faces: np.ndarray, sheets: Path, base: Path, seed: int
     return measured(trainer, faces, [trainer.snapshot(0)], sheets / f"base_alone_{_slug(name)}") | {"steps": 0, "wall": 0.0}
 
 
-@functools.cache
-def face_judges():
-    """The outside judges (benchmarks/judges.py), loaded once."""
-    import judges
-
-    return judges.FaceJudges()
-
-
 def judged(samples: np.ndarray, faces: np.ndarray) -> dict:
     """The outside judges' figures for samples of the user's `faces`, KID against the reference real faces."""
     import judges
 
-    return judges.judge(face_judges(), samples, faces, MEASURING["reference"])
+    return judges.judge(judges.FaceJudges(), samples, faces, MEASURING["reference"])
 
 
 # Set by main(): the real faces KID is measured against, and samples judged per row (fewer with --quick).

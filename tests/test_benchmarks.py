@@ -34,8 +34,8 @@ def run_quick(name: str, *arguments: str) -> list[str]:
         with mock.patch.object(sys, "argv", [str(BENCHMARKS / name), "--quick", *arguments]), \
                 contextlib.redirect_stdout(output):
             runpy.run_path(str(BENCHMARKS / name), run_name="__main__")
-    except SystemExit as exit:
-        assert exit.code in (None, 0), f"{name} exited with {exit.code}"
+    except SystemExit as stopped:
+        assert stopped.code in (None, 0), f"{name} exited with {stopped.code}"
     finally:
         logging.getLogger("tensorflow").removeHandler(handler)
     assert "retracing" not in warnings.getvalue()  # each trainer traces its own sampling: expected, and hidden
