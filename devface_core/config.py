@@ -20,7 +20,8 @@ from devface_core.fields import (at_least, choice_setting, float_setting, fracti
                                  to_optional_path, to_policy, to_size)
 
 # `devface pretrain`'s max_steps: with its recipe, KID fell from 1.02 at 3 000 steps to 0.72 at 6 000 and
-# held at 9 000 (docs/benchmarks.md "Augmentation for bases"); a 1 500-step base drew stripes.
+# held at 9 000 (docs/benchmarks.md "Augmentation for bases"); a 1 500-step base drew stripes. With LeCam,
+# 12 000 steps judged level after the whole recipe and drew blockier faces ("Pretraining twice as long").
 PRETRAIN_STEPS = 6000
 # `devface pretrain`'s own defaults (docs/benchmarks.md): bfloat16 judged as well as float32 at 1.45× the
 # steps/s on a bf16 CPU ("Bases"; fine-tunes unmeasured, so runs stay float32); a discriminator of twice the
