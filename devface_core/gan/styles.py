@@ -6,9 +6,10 @@ style code (StyleGAN's mapping network), the first dense layer reads that code, 
 are scaled and shifted per channel by amounts the code sets (StyleModulation, a FiLM layer), so the code
 steers the fine sides as well as the coarse layout.
 
-How far it steers them is small: with no mapping network, each block reading a code of its own and trained
-with style mixing, the blocks' codes changed mostly a face's tint and lighting, not its layout, and no user's taste
-beyond 64 samples' spread (docs/benchmarks.md, "Per-block codes trained with style mixing").
+How far it steers them is small: with no mapping network, each block reading a code of its own and
+trained with style mixing, the blocks' codes changed mostly a face's tint and lighting, not its layout,
+and no user's taste beyond 64 samples' spread (docs/benchmarks.md, "Per-block codes trained with style
+mixing").
 """
 
 from __future__ import annotations
