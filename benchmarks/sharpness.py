@@ -1,11 +1,12 @@
 """Published faces' detail: a base's samples enlarged ×2 by a plain filter or by learned upscalers, judged from
 outside beside real faces at the same side.
 
-Run: python benchmarks/sharpness.py [--base builtin] [--steps 2000] [--max-blurs 1.2,0.6] [--samples 64]
-     [--sheet PNG] [--quick]
+Run: python benchmarks/sharpness.py [--base builtin] [--steps 2000] [--max-blurs 0.6] [--critic-weights 0,0.1]
+     [--samples 64] [--sheet PNG] [--quick]
 Upscalers are trained here (the product's own training, `gan/upscaler.py`) on the crowd of
 benchmarks/bases.py (front-end faces less every third, and the demo faces) at twice the base's side, one per
-most blur of their shrunk inputs; a base that holds an upscaler of its own gets a row for it too. Every row is the same samples of
+most blur of their shrunk inputs and weight of the patch critic (0: L1 alone); a base that holds an upscaler
+of its own gets a row for it too. Every row is the same samples of
 the base at twice its side. Sharpness is the mean squared Laplacian of the luminance, divided by that of
 real faces at the same side (the held-out every third front-end face): 1.00 is a photo's detail. The
 judges (benchmarks/judges.py) and KID against those held-out faces say whether detail cost the faces
@@ -32,13 +33,15 @@ def parse_arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--base", default="builtin", help="the base whose samples are enlarged (default: builtin)")
     parser.add_argument("--steps", type=int, default=2000, help="training steps of each upscaler")
-    parser.add_argument("--max-blurs", default="1.2,0.6", help="one upscaler per most blur of its inputs (pixels; "
+    parser.add_argument("--max-blurs", default="0.6", help="one upscaler per most blur of its inputs (pixels; "
                         "'': none, for a base with its own)")
+    parser.add_argument("--critic-weights", default="0,0.1", help="and per weight of its patch critic (0: L1 alone)")
     parser.add_argument("--samples", type=int, default=64)
     parser.add_argument("--sheet", type=Path, help="a PNG of 8 samples per row (default: none)")
     parser.add_argument("--quick", action="store_true", help="4 steps, 4 samples, 24 faces: proves it runs")
     args = parser.parse_args()
     args.blurs, args.faces = [float(blur) for blur in args.max_blurs.split(",") if blur], 0
+    args.weights = [float(weight) for weight in args.critic_weights.split(",")]
     if args.quick:
         args.steps, args.samples, args.faces = 4, 4, 24
     return args
@@ -52,13 +55,13 @@ def enlarged(faces: np.ndarray) -> np.ndarray:
     return np.stack([to_array(resize_array(face, side, side)) for face in faces])
 
 
-def trained_upscaler(crowd: np.ndarray, steps: int, max_blur: float):
+def trained_upscaler(crowd: np.ndarray, steps: int, max_blur: float, critic_weight: float):
     """An upscaler trained on the crowd's faces at full side for `steps`; (upscaler, seconds)."""
     from devface_core.gan.upscaler import UpscalerTraining, build_upscaler
 
     upscaler = build_upscaler()
     started = time.perf_counter()
-    UpscalerTraining(upscaler, crowd, batch_size=16, max_blur=max_blur).run(steps)
+    UpscalerTraining(upscaler, crowd, batch_size=16, max_blur=max_blur, critic_weight=critic_weight).run(steps)
     return upscaler, time.perf_counter() - started
 
 
@@ -95,10 +98,11 @@ def main() -> None:
     if has_upscaler(base):
         upscaled, ms = through(load_model_weights(build_upscaler(), base, "upscaler"), samples)
         rows.append(("base samples, the base's own upscaler", upscaled, None, ms))
-    for blur in args.blurs:
-        upscaler, seconds = trained_upscaler(crowd, args.steps, blur)
+    for blur, weight in ((blur, weight) for blur in args.blurs for weight in args.weights):
+        upscaler, seconds = trained_upscaler(crowd, args.steps, blur, weight)
         upscaled, ms = through(upscaler, samples)
-        rows.append((f"base samples, upscaler, blur ≤ {blur:g}", upscaled, seconds, ms))
+        critic = f", critic {weight:g}" if weight else ", L1 alone"
+        rows.append((f"base samples, upscaler, blur ≤ {blur:g}{critic}", upscaled, seconds, ms))
     for label, faces, seconds, ms in rows:
         figures = judging.judge(judges, faces, crowd, reference)
         print(f"{judging.row(label, figures)} {metrics.sharpness(faces) / floor:>14.2f} "

@@ -3,8 +3,8 @@
 It is trained with the base, on the crowd's likes read at twice the base's side (the front end posts
 128² likes, so a 64² base has real detail to learn): each like is shrunk to the base's side, and most of the
 time blurred too (a base draws softer faces than shrunk photos), and the upscaler learns, by L1, to redraw the
-like at full side. A patch critic beside L1 (weights 0.05 and 0.3) changed neither sharpness nor the judges
-(benchmarks/sharpness.py, docs/benchmarks.md), so there is none. It is fully convolutional: one model, any side.
+like at full side, and to pass a patch critic (upscaler_critic.py) that L1 alone leaves every detail averaged
+for. It is fully convolutional: one model, any side.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import tensorflow as tf
 from keras import layers
 
 from devface_core.gan.graphs import compiled, run_steps
+from devface_core.gan.upscaler_critic import Critic
 from devface_core.imaging import resize_array, to_array
 
 FACTOR = 2
@@ -23,6 +24,8 @@ CHANNELS, BLOCKS = 32, 3
 # Up to 0.9 or 1.2, the upscaler drew twice the detail of 0.6's, but a cross-hatched grid over the
 # backgrounds, and MTCNN found fewer faces (benchmarks/sharpness.py; docs/benchmarks.md, "Published detail").
 MIN_BLUR_SIGMA, MAX_BLUR_SIGMA = 0.3, 0.6
+# The critic's term beside L1: 0.05 and 0.1 drew the same detail; 0.1 kept every judge (docs/benchmarks.md).
+CRITIC_WEIGHT = 0.1
 
 
 @keras.saving.register_keras_serializable(package="devface")
@@ -69,11 +72,13 @@ def blurred(images: tf.Tensor, sigma: tf.Tensor) -> tf.Tensor:
 
 
 class UpscalerTraining:
-    """Trains an upscaler on resident uint8 likes at full side; `run(steps)` does the steps."""
+    """Trains an upscaler on resident uint8 likes at full side, by L1 and, unless `critic_weight` is 0, a
+    patch critic; `run(steps)` does the steps."""
 
     def __init__(self, upscaler: keras.Model, likes: np.ndarray, batch_size: int, seed: int = 0,
-                 learning_rate: float = 4e-4, max_blur: float = MAX_BLUR_SIGMA):
+                 learning_rate: float = 4e-4, max_blur: float = MAX_BLUR_SIGMA, critic_weight: float = CRITIC_WEIGHT):
         self.upscaler, self._max_blur = upscaler, max_blur
+        self.critic, self._critic_weight = (Critic(seed) if critic_weight else None), critic_weight
         self._full, self._small = tf.constant(likes, tf.uint8), tf.constant(shrunk(likes), tf.uint8)
         self._batch, self._rng = batch_size, tf.random.Generator.from_seed(seed + 11)
         self._optimizer = keras.optimizers.Adam(learning_rate)
@@ -95,11 +100,18 @@ class UpscalerTraining:
 
     def _step(self) -> dict[str, tf.Tensor]:
         small, full = self._pairs()
-        with tf.GradientTape() as tape:
-            l1 = tf.reduce_mean(tf.abs(self.upscaler(small, training=True) - full))
+        with tf.GradientTape() as tape, tf.GradientTape() as critic_tape:
+            upscaled = self.upscaler(small, training=True)
+            l1 = tf.reduce_mean(tf.abs(upscaled - full))
+            losses = {"l1": l1}
+            if self.critic is not None:
+                losses["critic"], losses["adversarial"] = self.critic.losses(full, upscaled)
+            loss = l1 + self._critic_weight * losses.get("adversarial", 0.0)
         variables = self.upscaler.trainable_variables
-        self._optimizer.apply_gradients(zip(tape.gradient(l1, variables), variables))
-        return {"l1": l1}
+        self._optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+        if self.critic is not None:
+            self.critic.update(critic_tape, losses["critic"])
+        return losses
 
 
 def upscale(upscaler: keras.Model, faces: np.ndarray) -> np.ndarray:
