@@ -148,6 +148,9 @@ class Config:
     upscaler_steps: int = int_setting(2000, "budget", "Steps training a base's ×2 upscaler after pretraining, on the "
                                       "likes at twice its side (0: none; faces are published from the base's side).",
                                       minimum=0, cli="pretrain")
+    upscaler_critic: float = float_setting(0.0, "recipe", "Weight of a patch critic beside L1 in training a base's ×2 "
+                                           "upscaler (0: L1 alone; 0.1: sharper by every judge, speckled to the eye).",
+                                           cli="pretrain")
     upscale: bool = setting(True, "outputs", "Publish the face from twice the base's side, through the base's "
                             "upscaler, when it has one.", converter=to_bool, cli="run", kind="switch")
     max_images: int = int_setting(10_000, "ingest", "Liked images read per user at most.")

@@ -26,7 +26,7 @@ def train_upscaler(likes: np.ndarray, config: Config, progress: Callable[[Progre
     from devface_core.gan.upscaler import UpscalerTraining, build_upscaler
 
     upscaler = build_upscaler(config.seed)
-    training = UpscalerTraining(upscaler, likes, config.batch_size, config.seed)
+    training = UpscalerTraining(upscaler, likes, config.batch_size, config.seed, critic_weight=config.upscaler_critic)
     steps, losses = train_in_chunks(training, config.upscaler_steps, "×2 upscaler", len(likes), progress, stop)
     return upscaler, steps, losses
 

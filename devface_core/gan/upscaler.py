@@ -3,8 +3,8 @@
 It is trained with the base, on the crowd's likes read at twice the base's side (the front end posts
 128² likes, so a 64² base has real detail to learn): each like is shrunk to the base's side, and most of the
 time blurred too (a base draws softer faces than shrunk photos), and the upscaler learns, by L1, to redraw the
-like at full side, and to pass a patch critic (upscaler_critic.py) that L1 alone leaves every detail averaged
-for. It is fully convolutional: one model, any side.
+like at full side; with `upscaler_critic` above 0, also to pass a patch critic (upscaler_critic.py), as L1
+alone averages every detail away. It is fully convolutional: one model, any side.
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ CHANNELS, BLOCKS = 32, 3
 # Up to 0.9 or 1.2, the upscaler drew twice the detail of 0.6's, but a cross-hatched grid over the
 # backgrounds, and MTCNN found fewer faces (benchmarks/sharpness.py; docs/benchmarks.md, "Published detail").
 MIN_BLUR_SIGMA, MAX_BLUR_SIGMA = 0.3, 0.6
-# The critic's term beside L1: 0.05 and 0.1 drew the same detail; 0.1 kept every judge (docs/benchmarks.md).
+# The critic's weight beside L1 that was measured (the setting upscaler_critic, off by default): every judge
+# gained, but the faces are speckled to the eye (docs/benchmarks.md, "an upscaler taught by a critic").
 CRITIC_WEIGHT = 0.1
 
 
@@ -76,7 +77,7 @@ class UpscalerTraining:
     patch critic; `run(steps)` does the steps."""
 
     def __init__(self, upscaler: keras.Model, likes: np.ndarray, batch_size: int, seed: int = 0,
-                 learning_rate: float = 4e-4, max_blur: float = MAX_BLUR_SIGMA, critic_weight: float = CRITIC_WEIGHT):
+                 learning_rate: float = 4e-4, max_blur: float = MAX_BLUR_SIGMA, critic_weight: float = 0.0):
         self.upscaler, self._max_blur = upscaler, max_blur
         self.critic, self._critic_weight = (Critic(seed) if critic_weight else None), critic_weight
         self._full, self._small = tf.constant(likes, tf.uint8), tf.constant(shrunk(likes), tf.uint8)
