@@ -1,11 +1,12 @@
-"""The upscaler's patch critic: what makes a ×2 upscaler draw detail that L1 alone averages away.
+"""The upscaler's patch critic (the setting `upscaler_critic`): detail that L1 alone averages away.
 
 L1 against the full-size like rewards the mean of every detail the small face could hide, so an upscaler
 trained by it alone draws soft faces (sharpness 0.17 of real faces'). A small critic that sees a face and
 its finest octave (the face less its half-side copy enlarged again) scores patches of about 20 pixels as
-real or upscaled, and the upscaler is also trained to pass it: detail the eye reads as skin, teeth and hair.
-The critic has no R1 penalty: telling detail from its absence needs steep gradients in the pixels, and R1
-at 0.01 or 1 held it at chance (docs/benchmarks.md, "Published detail: an upscaler taught by a critic").
+real or upscaled, and the upscaler is also trained to pass it. Every judge gained, but part of the detail
+is a speckle the eye sees, so it is off by default (docs/benchmarks.md, "Published detail: an upscaler
+taught by a critic"). The critic has no R1 penalty: telling detail from its absence needs steep gradients
+in the pixels, and R1 at 0.01 or 1 held it at chance.
 """
 
 from __future__ import annotations
