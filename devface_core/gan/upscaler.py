@@ -24,9 +24,6 @@ CHANNELS, BLOCKS = 32, 3
 # Up to 0.9 or 1.2, the upscaler drew twice the detail of 0.6's, but a cross-hatched grid over the
 # backgrounds, and MTCNN found fewer faces (benchmarks/sharpness.py; docs/benchmarks.md, "Published detail").
 MIN_BLUR_SIGMA, MAX_BLUR_SIGMA = 0.3, 0.6
-# The critic's weight beside L1 that was measured (the setting upscaler_critic, off by default): every judge
-# gained, but the faces are speckled to the eye (docs/benchmarks.md, "an upscaler taught by a critic").
-CRITIC_WEIGHT = 0.1
 
 
 @keras.saving.register_keras_serializable(package="devface")
@@ -104,10 +101,10 @@ class UpscalerTraining:
         with tf.GradientTape() as tape, tf.GradientTape() as critic_tape:
             upscaled = self.upscaler(small, training=True)
             l1 = tf.reduce_mean(tf.abs(upscaled - full))
-            losses = {"l1": l1}
+            losses, loss = {"l1": l1}, l1
             if self.critic is not None:
                 losses["critic"], losses["adversarial"] = self.critic.losses(full, upscaled)
-            loss = l1 + self._critic_weight * losses.get("adversarial", 0.0)
+                loss += self._critic_weight * losses["adversarial"]
         variables = self.upscaler.trainable_variables
         self._optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
         if self.critic is not None:
