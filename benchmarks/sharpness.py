@@ -2,11 +2,12 @@
 outside beside real faces at the same side.
 
 Run: python benchmarks/sharpness.py [--base builtin] [--steps 2000] [--max-blurs 0.6] [--critic-weights 0,0.1]
-     [--samples 64] [--sheet PNG] [--quick]
+     [--critic-on likes] [--samples 64] [--sheet PNG] [--quick]
 Upscalers are trained here (the product's own training, `gan/upscaler.py`) on the crowd of
 benchmarks/bases.py (front-end faces less every third, and the demo faces) at twice the base's side, one per
-most blur of their shrunk inputs and weight of the patch critic (0: L1 alone); a base that holds an upscaler
-of its own gets a row for it too. Every row is the same samples of
+most blur of their shrunk inputs, weight of the patch critic (0: L1 alone) and what the critic judges: the
+enlarged likes, or the enlargements of faces the base drew (other noise than the judged samples'), which is
+what a run publishes; a base that holds an upscaler of its own gets a row for it too. Every row is the same samples of
 the base at twice its side. Sharpness is the mean squared Laplacian of the luminance, divided by that of
 real faces at the same side (the held-out every third front-end face): 1.00 is a photo's detail. The
 judges (benchmarks/judges.py) and KID against those held-out faces say whether detail cost the faces
@@ -36,12 +37,17 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--max-blurs", default="0.6", help="one upscaler per most blur of its inputs (pixels; "
                         "'': none, for a base with its own)")
     parser.add_argument("--critic-weights", default="0,0.1", help="and per weight of its patch critic (0: L1 alone)")
+    parser.add_argument("--critic-on", default="likes", help="and per what the critic judges enlarged: 'likes', "
+                        "'samples' (the base's own, drawn apart from the judged ones), or both")
     parser.add_argument("--samples", type=int, default=64)
     parser.add_argument("--sheet", type=Path, help="a PNG of 8 samples per row (default: none)")
     parser.add_argument("--quick", action="store_true", help="4 steps, 4 samples, 24 faces: proves it runs")
     args = parser.parse_args()
     args.blurs, args.faces = [float(blur) for blur in args.max_blurs.split(",") if blur], 0
     args.weights = [float(weight) for weight in args.critic_weights.split(",")]
+    args.judged = args.critic_on.split(",")
+    if set(args.judged) - {"likes", "samples"}:
+        parser.error(f"--critic-on takes likes and samples, not {args.critic_on}")
     if args.quick:
         args.steps, args.samples, args.faces = 4, 4, 24
     return args
@@ -55,13 +61,15 @@ def enlarged(faces: np.ndarray) -> np.ndarray:
     return np.stack([to_array(resize_array(face, side, side)) for face in faces])
 
 
-def trained_upscaler(crowd: np.ndarray, steps: int, max_blur: float, critic_weight: float):
-    """An upscaler trained on the crowd's faces at full side for `steps`; (upscaler, seconds)."""
+def trained_upscaler(crowd: np.ndarray, steps: int, max_blur: float, critic_weight: float, drawn: np.ndarray | None):
+    """An upscaler trained on the crowd's faces at full side for `steps`, its critic judging the enlargements of
+    `drawn` if given; (upscaler, seconds)."""
     from devface_core.gan.upscaler import UpscalerTraining, build_upscaler
 
     upscaler = build_upscaler()
     started = time.perf_counter()
-    UpscalerTraining(upscaler, crowd, batch_size=16, max_blur=max_blur, critic_weight=critic_weight).run(steps)
+    UpscalerTraining(upscaler, crowd, batch_size=16, max_blur=max_blur, critic_weight=critic_weight,
+                     drawn=drawn).run(steps)
     return upscaler, time.perf_counter() - started
 
 
@@ -73,6 +81,20 @@ def through(upscaler, faces: np.ndarray) -> tuple[np.ndarray, float]:
     started = time.perf_counter()
     upscaled = upscale(upscaler, faces)
     return upscaled, 1000 * (time.perf_counter() - started) / len(faces)
+
+
+def trainings(args: argparse.Namespace) -> list[tuple[float, float, str]]:
+    """(most blur, critic weight, what the critic judges) of each upscaler to train; L1 alone once per blur."""
+    return [(blur, weight, judged) for blur in args.blurs for weight in args.weights
+            for judged in (args.judged if weight else args.judged[:1])]
+
+
+def drawn_apart(base: Path, count: int) -> np.ndarray:
+    """16× `count` faces the base draws from other noise than its judged samples' (their seed is 12345)."""
+    from devface_core.config_loading import load_config
+    from devface_core.gan.trainer import Trainer
+
+    return Trainer(load_config(environ={}, overrides={"init_from": str(base)})).generate(16 * count, seed=777)
 
 
 def main() -> None:
@@ -98,10 +120,11 @@ def main() -> None:
     if has_upscaler(base):
         upscaled, ms = through(load_model_weights(build_upscaler(), base, "upscaler"), samples)
         rows.append(("base samples, the base's own upscaler", upscaled, None, ms))
-    for blur, weight in ((blur, weight) for blur in args.blurs for weight in args.weights):
-        upscaler, seconds = trained_upscaler(crowd, args.steps, blur, weight)
+    drawn = drawn_apart(base, args.samples) if "samples" in args.judged else None
+    for blur, weight, judged in trainings(args):
+        upscaler, seconds = trained_upscaler(crowd, args.steps, blur, weight, drawn if judged == "samples" else None)
         upscaled, ms = through(upscaler, samples)
-        critic = f", critic {weight:g}" if weight else ", L1 alone"
+        critic = f", critic {weight:g} on {judged}" if weight else ", L1 alone"
         rows.append((f"base samples, upscaler, blur ≤ {blur:g}{critic}", upscaled, seconds, ms))
     for label, faces, seconds, ms in rows:
         figures = judging.judge(judges, faces, crowd, reference)

@@ -4,7 +4,9 @@ It is trained with the base, on the crowd's likes read at twice the base's side 
 128² likes, so a 64² base has real detail to learn): each like is shrunk to the base's side, and most of the
 time blurred too (a base draws softer faces than shrunk photos), and the upscaler learns, by L1, to redraw the
 like at full side; with `upscaler_critic` above 0, also to pass a patch critic (upscaler_critic.py), as L1
-alone averages every detail away. It is fully convolutional: one model, any side.
+alone averages every detail away. The critic judges enlarged likes, or, given faces the base drew, their
+enlargements: what a run publishes (benchmarks/sharpness.py --critic-on samples). It is fully convolutional:
+one model, any side.
 """
 
 from __future__ import annotations
@@ -71,13 +73,18 @@ def blurred(images: tf.Tensor, sigma: tf.Tensor) -> tf.Tensor:
 
 class UpscalerTraining:
     """Trains an upscaler on resident uint8 likes at full side, by L1 and, unless `critic_weight` is 0, a
-    patch critic; `run(steps)` does the steps."""
+    patch critic; `run(steps)` does the steps. Given `drawn` (uint8 faces a base drew at the small side),
+    the critic judges their enlargements instead of the likes', and `consistency` × L1 holds each enlargement's
+    2×2 averages to the drawn face, so that detail is added and the face kept."""
 
     def __init__(self, upscaler: keras.Model, likes: np.ndarray, batch_size: int, seed: int = 0,
-                 learning_rate: float = 4e-4, max_blur: float = MAX_BLUR_SIGMA, critic_weight: float = 0.0):
+                 learning_rate: float = 4e-4, max_blur: float = MAX_BLUR_SIGMA, critic_weight: float = 0.0,
+                 drawn: np.ndarray | None = None, consistency: float = 1.0):
         self.upscaler, self._max_blur = upscaler, max_blur
         self.critic, self._critic_weight = (Critic(seed) if critic_weight else None), critic_weight
         self._full, self._small = tf.constant(likes, tf.uint8), tf.constant(shrunk(likes), tf.uint8)
+        self._drawn = None if drawn is None or not critic_weight else tf.constant(drawn, tf.uint8)
+        self._consistency = consistency
         self._batch, self._rng = batch_size, tf.random.Generator.from_seed(seed + 11)
         self._optimizer = keras.optimizers.Adam(learning_rate)
         self._optimizer.build(upscaler.trainable_variables)
@@ -96,6 +103,13 @@ class UpscalerTraining:
         sigma = self._rng.uniform([], 0.0, self._max_blur)
         return tf.cond(sigma > MIN_BLUR_SIGMA, lambda: blurred(small, sigma), lambda: small), full
 
+    def _drawn_batch(self) -> tf.Tensor:
+        """A batch of the drawn faces in [-1, 1], mirrored at random."""
+        index = self._rng.uniform([self._batch], 0, tf.shape(self._drawn)[0], dtype=tf.int32)
+        mirrored = self._rng.uniform([self._batch, 1, 1, 1]) < 0.5
+        faces = tf.cast(tf.gather(self._drawn, index), tf.float32) / 127.5 - 1.0
+        return tf.where(mirrored, faces[:, :, ::-1], faces)
+
     def _step(self) -> dict[str, tf.Tensor]:
         small, full = self._pairs()
         with tf.GradientTape() as tape, tf.GradientTape() as critic_tape:
@@ -103,7 +117,13 @@ class UpscalerTraining:
             l1 = tf.reduce_mean(tf.abs(upscaled - full))
             losses, loss = {"l1": l1}, l1
             if self.critic is not None:
-                losses["critic"], losses["adversarial"] = self.critic.losses(full, upscaled)
+                judged = upscaled
+                if self._drawn is not None:
+                    drawn = self._drawn_batch()
+                    judged = self.upscaler(drawn, training=True)
+                    losses["consistency"] = tf.reduce_mean(tf.abs(tf.nn.avg_pool2d(judged, FACTOR, FACTOR, "VALID") - drawn))
+                    loss += self._consistency * losses["consistency"]
+                losses["critic"], losses["adversarial"] = self.critic.losses(full, judged)
                 loss += self._critic_weight * losses["adversarial"]
         variables = self.upscaler.trainable_variables
         self._optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))

@@ -87,6 +87,25 @@ def test_the_critic_teaches_the_upscaler_finer_detail_than_l1_alone():
     assert detail[CRITIC_WEIGHT] > 1.3 * detail[0.0], (detail, finest_detail(likes))
 
 
+def test_a_critic_of_drawn_faces_adds_detail_to_them_and_keeps_their_averages():
+    likes, others = demo_faces(8, 32), demo_faces(16, 32)[8:]
+    # Soft faces that are not the likes: what a base draws and a run publishes.
+    drawn = np.round(blurred(tf.constant(shrunk(others), tf.float32), tf.constant(0.5)).numpy()).astype(np.uint8)
+    detail, drift = {}, {}
+    for weight, consistency in ((0.0, 1.0), (CRITIC_WEIGHT, 1.0), (CRITIC_WEIGHT, 0.0)):
+        training = UpscalerTraining(build_upscaler(), likes, batch_size=4, critic_weight=weight, drawn=drawn,
+                                    consistency=consistency)
+        assert ("consistency" in training.run(150)) == bool(weight)
+        upscaled = upscale(training.upscaler, drawn).astype(np.float32)
+        detail[weight, consistency] = finest_detail(upscaled)
+        averages = tf.nn.avg_pool2d(upscaled, 2, 2, "VALID").numpy()
+        drift[weight, consistency] = float(np.abs(averages - drawn).mean())
+    assert detail[CRITIC_WEIGHT, 1.0] > 1.3 * detail[0.0, 1.0], detail
+    # The critic moves the drawn faces' averages beyond the little L1 alone does; the consistency takes much of that back.
+    moved = {consistency: drift[CRITIC_WEIGHT, consistency] - drift[0.0, 1.0] for consistency in (1.0, 0.0)}
+    assert 0 < moved[1.0] < 0.75 * moved[0.0], drift
+
+
 def test_pretraining_trains_the_upscaler_on_the_likes_at_twice_the_side(upscaling_base):
     folder, _, report = upscaling_base
     assert report.upscaler_steps == 40 and has_upscaler(folder)
