@@ -121,7 +121,8 @@ class UpscalerTraining:
                 if self._drawn is not None:
                     drawn = self._drawn_batch()
                     judged = self.upscaler(drawn, training=True)
-                    losses["consistency"] = tf.reduce_mean(tf.abs(tf.nn.avg_pool2d(judged, FACTOR, FACTOR, "VALID") - drawn))
+                    averages = tf.nn.avg_pool2d(judged, FACTOR, FACTOR, "VALID")
+                    losses["consistency"] = tf.reduce_mean(tf.abs(averages - drawn))
                     loss += self._consistency * losses["consistency"]
                 losses["critic"], losses["adversarial"] = self.critic.losses(full, judged)
                 loss += self._critic_weight * losses["adversarial"]

@@ -101,7 +101,8 @@ def test_a_critic_of_drawn_faces_adds_detail_to_them_and_keeps_their_averages():
         averages = tf.nn.avg_pool2d(upscaled, 2, 2, "VALID").numpy()
         drift[weight, consistency] = float(np.abs(averages - drawn).mean())
     assert detail[CRITIC_WEIGHT, 1.0] > 1.3 * detail[0.0, 1.0], detail
-    # The critic moves the drawn faces' averages beyond the little L1 alone does; the consistency takes much of that back.
+    # The critic moves the drawn faces' averages beyond the little L1 alone does; the consistency takes much
+    # of that back.
     moved = {consistency: drift[CRITIC_WEIGHT, consistency] - drift[0.0, 1.0] for consistency in (1.0, 0.0)}
     assert 0 < moved[1.0] < 0.75 * moved[0.0], drift
 
