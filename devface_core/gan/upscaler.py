@@ -94,21 +94,18 @@ class UpscalerTraining:
         """Train `steps` steps; the last step's losses."""
         return run_steps(self._compiled, steps)
 
-    def _pairs(self) -> tuple[tf.Tensor, tf.Tensor]:
-        """A batch of (small, full) likes in [-1, 1], mirrored together, the small ones blurred by a random width."""
-        index = self._rng.uniform([self._batch], 0, tf.shape(self._full)[0], dtype=tf.int32)
+    def _batch_of(self, *resident: tf.Tensor) -> list[tf.Tensor]:
+        """The same random batch of each resident uint8 set of faces, in [-1, 1], mirrored together."""
+        index = self._rng.uniform([self._batch], 0, tf.shape(resident[0])[0], dtype=tf.int32)
         mirrored = self._rng.uniform([self._batch, 1, 1, 1]) < 0.5
-        small, full = (tf.where(mirrored, x[:, :, ::-1], x) for x in
-                       (tf.cast(tf.gather(images, index), tf.float32) / 127.5 - 1.0 for images in (self._small, self._full)))
+        faces = (tf.cast(tf.gather(images, index), tf.float32) / 127.5 - 1.0 for images in resident)
+        return [tf.where(mirrored, x[:, :, ::-1], x) for x in faces]
+
+    def _pairs(self) -> tuple[tf.Tensor, tf.Tensor]:
+        """A batch of (small, full) likes, the small ones blurred by a random width."""
+        small, full = self._batch_of(self._small, self._full)
         sigma = self._rng.uniform([], 0.0, self._max_blur)
         return tf.cond(sigma > MIN_BLUR_SIGMA, lambda: blurred(small, sigma), lambda: small), full
-
-    def _drawn_batch(self) -> tf.Tensor:
-        """A batch of the drawn faces in [-1, 1], mirrored at random."""
-        index = self._rng.uniform([self._batch], 0, tf.shape(self._drawn)[0], dtype=tf.int32)
-        mirrored = self._rng.uniform([self._batch, 1, 1, 1]) < 0.5
-        faces = tf.cast(tf.gather(self._drawn, index), tf.float32) / 127.5 - 1.0
-        return tf.where(mirrored, faces[:, :, ::-1], faces)
 
     def _step(self) -> dict[str, tf.Tensor]:
         small, full = self._pairs()
@@ -119,7 +116,7 @@ class UpscalerTraining:
             if self.critic is not None:
                 judged = upscaled
                 if self._drawn is not None:
-                    drawn = self._drawn_batch()
+                    (drawn,) = self._batch_of(self._drawn)
                     judged = self.upscaler(drawn, training=True)
                     averages = tf.nn.avg_pool2d(judged, FACTOR, FACTOR, "VALID")
                     losses["consistency"] = tf.reduce_mean(tf.abs(averages - drawn))
