@@ -91,10 +91,7 @@ def trainings(args: argparse.Namespace) -> list[tuple[float, float, str]]:
 
 def drawn_apart(base: Path, count: int) -> np.ndarray:
     """16× `count` faces the base draws from other noise than its judged samples' (their seed is 12345)."""
-    from devface_core.config_loading import load_config
-    from devface_core.gan.trainer import Trainer
-
-    return Trainer(load_config(environ={}, overrides={"init_from": str(base)})).generate(16 * count, seed=777)
+    return taste_setup.base_samples(base, 16 * count, seed=777)
 
 
 def main() -> None:

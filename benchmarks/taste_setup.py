@@ -87,12 +87,13 @@ def pretrain(crowd: np.ndarray, steps: int, size: int, folder: Path, encoder_ste
     return folder
 
 
-def base_samples(base: Path, count: int) -> np.ndarray:
-    """The base's own samples, untouched by any user (every shape setting read from the base)."""
+def base_samples(base: Path, count: int, seed: int = 12345) -> np.ndarray:
+    """The base's own samples, untouched by any user (every shape setting read from the base), on noise of
+    `seed` (Trainer.generate's own, which every judged row uses unless told)."""
     from devface_core.config_loading import load_config
     from devface_core.gan.trainer import Trainer
 
-    return Trainer(load_config(environ={}, overrides={"init_from": str(base)})).generate(count)
+    return Trainer(load_config(environ={}, overrides={"init_from": str(base)})).generate(count, seed)
 
 
 def of_each_taste(pool: np.ndarray, described: np.ndarray, liked: dict[str, np.ndarray], count: int):
