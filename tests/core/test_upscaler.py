@@ -139,7 +139,7 @@ def test_the_consistency_holds_the_drawn_faces_averages(critics):
 
 
 def test_the_critic_of_drawn_faces_judges_their_enlargements_not_the_likes(monkeypatch):
-    # The detail test above cannot tell: on these faces the consistency alone, beside a critic of the likes,
+    # The detail tests above cannot tell: on these faces the consistency alone, beside a critic of the likes,
     # drew nearly as much detail (0.0151 against 0.0158). Drawn faces at another side than the shrunk likes'
     # show which enlargements reach the critic.
     sides, judge = [], Critic.losses
