@@ -7,6 +7,7 @@ import os
 import pytest
 
 from devface_core import Config
+from devface_core.gan import use_onednn_kernels
 
 IN_CI = bool(os.environ.get("CI"))
 
@@ -15,6 +16,7 @@ IN_CI = bool(os.environ.get("CI"))
 # 152 s to 119 s. Set before any test imports TensorFlow; the commands tests start inherit it.
 for _pool in ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS"):
     os.environ.setdefault(_pool, "1")
+use_onednn_kernels()  # TensorFlow's CPU kernels as the product picks them, before a test file loads TensorFlow
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

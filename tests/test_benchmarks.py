@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
+import platform
 import runpy
 import subprocess
 import sys
@@ -53,6 +54,16 @@ def test_train_throughput_compares_devface_with_the_original_loop():
     rows = [line.split()[:4] for line in lines if line.startswith("seed ")]
     assert [row[:3] for row in rows] == [["seed", "8", "original"], ["seed", "8", "devface"], ["seed", "8", "devface"]]
     assert [row[3] for row in rows].count("(bf16)") == 1
+
+
+def test_cpu_kernels_shows_devfaces_default_turning_onednn_on_where_the_cpu_is_x86():
+    lines = run_quick("cpu_kernels.py")
+    kernels = {line[:31].strip(): line[31:38].strip() for line in lines if line.startswith(("off ", "devface's "))}
+    assert list(kernels) == ["off (TF_ENABLE_ONEDNN_OPTS=0)", "devface's default (unset)"]
+    assert kernels["off (TF_ENABLE_ONEDNN_OPTS=0)"] == "off"
+    if platform.machine().lower() in ("x86_64", "amd64"):  # elsewhere devface leaves TensorFlow's choice
+        assert kernels["devface's default (unset)"] == "on"
+    assert lines[-1].startswith("the faces drawn both ways: ")
 
 
 @pytest.mark.usefixtures("pg_dsn")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import platform
+
 import attrs
 import keras
 import numpy as np
@@ -134,6 +137,21 @@ def test_precision_auto_is_bf16_exactly_where_the_cpu_reports_bf16_units(tmp_pat
     expected = "mixed_bfloat16" if cpu_has_bf16() else "float32"
     assert plan_training(Config(precision="auto")).config.precision == expected
     assert plan_training(Config(precision="float32")).config.precision == "float32"
+
+
+def test_devface_asks_for_onednn_kernels_on_x86_and_keeps_a_setting_of_the_users(monkeypatch):
+    from devface_core import gan
+
+    monkeypatch.delenv("TF_ENABLE_ONEDNN_OPTS", raising=False)
+    monkeypatch.setattr(platform, "machine", lambda: "aarch64")
+    gan.use_onednn_kernels()
+    assert "TF_ENABLE_ONEDNN_OPTS" not in os.environ  # elsewhere TensorFlow's own choice stands
+    monkeypatch.setattr(platform, "machine", lambda: "x86_64")
+    gan.use_onednn_kernels()
+    assert os.environ["TF_ENABLE_ONEDNN_OPTS"] == "1"
+    monkeypatch.setenv("TF_ENABLE_ONEDNN_OPTS", "0")
+    gan.use_onednn_kernels()
+    assert os.environ["TF_ENABLE_ONEDNN_OPTS"] == "0"
 
 
 def test_a_bf16_base_fine_tunes_in_float32_from_the_same_weights(tiny_config, dataset, tmp_path):

@@ -1,0 +1,104 @@
+"""TensorFlow's oneDNN kernels off and as devface sets them: training and drawing speed, and the faces' change.
+
+Run: python benchmarks/cpu_kernels.py [--steps 30] [--draws 64] [--quick]
+TensorFlow reads TF_ENABLE_ONEDNN_OPTS once, when it loads, so each setting runs in a process of its own:
+off (`0`), then unset, where importing devface_core.gan decides (on, on x86). Each process times the fp32
+matmul peak, the default recipe's training steps at 64² on random images, and drawing faces from the shipped
+base; the parent prints their ratios to the off row and how far the two settings' faces lie apart (the same
+weights, the same noise: only the kernels' rounding differs).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+import common
+
+SETTINGS = {"off (TF_ENABLE_ONEDNN_OPTS=0)": "0", "devface's default (unset)": None}
+ONEDNN_ON_LINE = "oneDNN custom operations are on"
+
+
+def measure(size: int, steps: int, draws: int, faces_path: str) -> dict:
+    """In this process: matmul GFLOP/s, training steps/s of the default recipe, seconds to draw `draws` faces
+    from the shipped base (saved to `faces_path`)."""
+    from devface_core.config import Config
+    from devface_core.config_loading import load_config
+    from devface_core.gan.growth import resident_images
+    from devface_core.gan.trainer import Trainer
+    from train_throughput import matmul_peak_gflops
+
+    peak = matmul_peak_gflops(repeats=2 if steps < 10 else 10)
+    trainer = Trainer(Config(image_size=size))
+    real = resident_images(np.random.default_rng(0).integers(0, 255, (64, size, size, 3), dtype=np.uint8))
+    trainer.run_steps(real, 3)
+    started = time.perf_counter()
+    trainer.run_steps(real, steps)
+    rate = steps / (time.perf_counter() - started)
+    sampler = Trainer(load_config(environ={}, overrides={"init_from": "builtin"}))
+    sampler.generate(2)
+    started = time.perf_counter()
+    faces = sampler.generate(draws)
+    drawing = time.perf_counter() - started
+    np.save(faces_path, faces)
+    return {"peak": peak, "steps_per_s": rate, "draw_s": drawing}
+
+
+def run_setting(value: str | None, size: int, steps: int, draws: int, faces_path: str) -> dict:
+    """One setting in a new process; its measurements, and whether TensorFlow said oneDNN was on."""
+    environ = {name: text for name, text in os.environ.items() if name != "TF_ENABLE_ONEDNN_OPTS"}
+    environ["TF_CPP_MIN_LOG_LEVEL"] = "0"  # the line saying whether oneDNN is on is an INFO line
+    if value is not None:
+        environ["TF_ENABLE_ONEDNN_OPTS"] = value
+    command = [sys.executable, __file__, "--child", "--image-size", str(size), "--steps", str(steps),
+               "--draws", str(draws), "--faces", faces_path]
+    done = subprocess.run(command, env=environ, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        sys.exit(f"cpu_kernels: the {value!r} process failed:\n{done.stderr[-3000:]}")
+    measured = json.loads(done.stdout.strip().splitlines()[-1])
+    measured["onednn"] = "on" if ONEDNN_ON_LINE in done.stderr else "off"
+    return measured
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--image-size", type=int, default=64)
+    parser.add_argument("--steps", type=int, default=30)
+    parser.add_argument("--draws", type=int, default=64)
+    parser.add_argument("--quick", action="store_true", help="16×16, 2 steps, 4 faces: proves the benchmark runs")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--faces", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(measure(args.image_size, args.steps, args.draws, args.faces)))
+        return
+    size, steps, draws = (16, 2, 4) if args.quick else (args.image_size, args.steps, args.draws)
+    with tempfile.TemporaryDirectory() as folder:
+        rows = {name: run_setting(value, size, steps, draws, str(Path(folder) / f"{index}.npy"))
+                for index, (name, value) in enumerate(SETTINGS.items())}
+        faces = [np.load(Path(folder) / f"{index}.npy").astype(np.int16) for index in range(len(SETTINGS))]
+    print(common.machine_line())
+    from devface_core.config import Config
+
+    print(f"training: the default recipe at {size}², batch {Config().batch_size}, {steps} timed steps; drawing: {draws} faces "
+          f"from the shipped base")
+    print(f"{'setting':<31} {'oneDNN':>6} {'matmul GFLOP/s':>14} {'train steps/s':>13} {'draw s':>7} "
+          f"{'train vs off':>12} {'draw vs off':>11}")
+    off = rows[next(iter(SETTINGS))]
+    for name, row in rows.items():
+        print(f"{name:<31} {row['onednn']:>6} {row['peak']:>14.1f} {row['steps_per_s']:>13.2f} {row['draw_s']:>7.2f} "
+              f"{row['steps_per_s'] / off['steps_per_s']:>11.2f}× {off['draw_s'] / row['draw_s']:>10.2f}×")
+    apart = np.abs(faces[0] - faces[1])
+    print(f"the faces drawn both ways: {apart.max()} of 255 levels apart at most, {apart.mean():.3f} on average")
+
+
+if __name__ == "__main__":
+    main()
