@@ -3,9 +3,10 @@
 Run: python benchmarks/cpu_kernels.py [--steps 30] [--draws 64] [--quick]
 TensorFlow reads TF_ENABLE_ONEDNN_OPTS once, when it loads, so each setting runs in a process of its own:
 off (`0`), then unset, where importing devface_core.gan decides (on, on x86). Each process times the fp32
-matmul peak, the default recipe's training steps at 64² on random images, and drawing faces from the shipped
-base; the parent prints their ratios to the off row and how far the two settings' faces lie apart (the same
-weights, the same noise: only the kernels' rounding differs).
+matmul peak, training steps at 64² on random images with two recipes (a run's from scratch, and a base's
+pretraining, which adds R1's second backward pass), and drawing faces from the shipped base; the parent prints
+their ratios to the off row and how far the two settings' faces lie apart (the same weights, the same noise:
+only the kernels' rounding differs).
 """
 
 from __future__ import annotations
@@ -28,28 +29,35 @@ ONEDNN_ON_LINE = "oneDNN custom operations are on"
 
 
 def measure(size: int, steps: int, draws: int, faces_path: str) -> dict:
-    """In this process: matmul GFLOP/s, training steps/s of the default recipe, seconds to draw `draws` faces
-    from the shipped base (saved to `faces_path`)."""
+    """In this process: matmul GFLOP/s, training steps/s of a run from scratch and of a base's pretraining,
+    seconds to draw `draws` faces from the shipped base (saved to `faces_path`)."""
     from devface_core.config import Config
     from devface_core.config_loading import load_config
-    from devface_core.gan.growth import resident_images
+    from devface_core.gan.recipe import plan_training
     from devface_core.gan.trainer import Trainer
     from train_throughput import matmul_peak_gflops
 
     peak = matmul_peak_gflops(repeats=2 if steps < 10 else 10)
-    trainer = Trainer(Config(image_size=size))
-    real = resident_images(np.random.default_rng(0).integers(0, 255, (64, size, size, 3), dtype=np.uint8))
-    trainer.run_steps(real, 3)
-    started = time.perf_counter()
-    trainer.run_steps(real, steps)
-    rate = steps / (time.perf_counter() - started)
+    scratch = steps_per_second(Trainer(Config(image_size=size)), size, steps)
+    base = steps_per_second(Trainer(plan_training(Config(image_size=size), pretraining=True)), size, steps)
     sampler = Trainer(load_config(environ={}, overrides={"init_from": "builtin"}))
     sampler.generate(2)
     started = time.perf_counter()
     faces = sampler.generate(draws)
     drawing = time.perf_counter() - started
     np.save(faces_path, faces)
-    return {"peak": peak, "steps_per_s": rate, "draw_s": drawing}
+    return {"peak": peak, "scratch": scratch, "base": base, "draw_s": drawing}
+
+
+def steps_per_second(trainer, size: int, steps: int) -> float:
+    """`trainer`'s training steps per second on random uint8 images, after tracing."""
+    from devface_core.gan.growth import resident_images
+
+    real = resident_images(np.random.default_rng(0).integers(0, 255, (64, size, size, 3), dtype=np.uint8))
+    trainer.run_steps(real, 3)
+    started = time.perf_counter()
+    trainer.run_steps(real, steps)
+    return steps / (time.perf_counter() - started)
 
 
 def run_setting(value: str | None, size: int, steps: int, draws: int, faces_path: str) -> dict:
@@ -88,14 +96,15 @@ def main() -> None:
     print(common.machine_line())
     from devface_core.config import Config
 
-    print(f"training: the default recipe at {size}², batch {Config().batch_size}, {steps} timed steps; drawing: {draws} faces "
-          f"from the shipped base")
-    print(f"{'setting':<31} {'oneDNN':>6} {'matmul GFLOP/s':>14} {'train steps/s':>13} {'draw s':>7} "
-          f"{'train vs off':>12} {'draw vs off':>11}")
+    print(f"training at {size}², batch {Config().batch_size}, {steps} timed steps: a run from scratch (no R1) and "
+          f"a base's pretraining (R1); drawing: {draws} faces from the shipped base")
+    print(f"{'setting':<31} {'oneDNN':>6} {'matmul GFLOP/s':>14} {'scratch steps/s':>15} {'base steps/s':>12} "
+          f"{'draw s':>7} {'scratch vs off':>14} {'base vs off':>11} {'draw vs off':>11}")
     off = rows[next(iter(SETTINGS))]
     for name, row in rows.items():
-        print(f"{name:<31} {row['onednn']:>6} {row['peak']:>14.1f} {row['steps_per_s']:>13.2f} {row['draw_s']:>7.2f} "
-              f"{row['steps_per_s'] / off['steps_per_s']:>11.2f}× {off['draw_s'] / row['draw_s']:>10.2f}×")
+        print(f"{name:<31} {row['onednn']:>6} {row['peak']:>14.1f} {row['scratch']:>15.2f} {row['base']:>12.2f} "
+              f"{row['draw_s']:>7.2f} {row['scratch'] / off['scratch']:>13.2f}× {row['base'] / off['base']:>10.2f}× "
+              f"{off['draw_s'] / row['draw_s']:>10.2f}×")
     apart = np.abs(faces[0] - faces[1])
     print(f"the faces drawn both ways: {apart.max()} of 255 levels apart at most, {apart.mean():.3f} on average")
 
