@@ -3,8 +3,8 @@
 Run: python benchmarks/cpu_kernels.py [--steps 30] [--draws 64] [--quick]
 TensorFlow reads TF_ENABLE_ONEDNN_OPTS once, when it loads, so each setting runs in a process of its own:
 off (`0`), then unset, where importing devface_core.gan decides (on, on x86). Each process times the fp32
-matmul peak, training steps at 64² on random images with two recipes (a run's from scratch, and a base's
-pretraining, which adds R1's second backward pass), and drawing faces from the shipped base; the parent prints
+matmul peak, training steps at 64² on random images with two recipes (a run's from scratch, and `devface pretrain`'s
+defaults, which add R1's second backward pass and a discriminator twice as wide), and drawing faces from the shipped base; the parent prints
 their ratios to the off row and how far the two settings' faces lie apart (the same weights, the same noise:
 only the kernels' rounding differs).
 """
@@ -39,7 +39,9 @@ def measure(size: int, steps: int, draws: int, faces_path: str) -> dict:
 
     peak = matmul_peak_gflops(repeats=2 if steps < 10 else 10)
     scratch = steps_per_second(Trainer(Config(image_size=size)), size, steps)
-    base = steps_per_second(Trainer(plan_training(Config(image_size=size), pretraining=True)), size, steps)
+    # `devface pretrain`'s own defaults: a discriminator twice as wide, LeCam, colour augmentation, R1.
+    pretraining = load_config(environ={}, overrides={"image_size": size}, pretraining=True)
+    base = steps_per_second(Trainer(plan_training(pretraining, pretraining=True)), size, steps)
     sampler = Trainer(load_config(environ={}, overrides={"init_from": "builtin"}))
     sampler.generate(2)
     started = time.perf_counter()
@@ -97,7 +99,7 @@ def main() -> None:
     from devface_core.config import Config
 
     print(f"training at {size}², batch {Config().batch_size}, {steps} timed steps: a run from scratch (no R1) and "
-          f"a base's pretraining (R1); drawing: {draws} faces from the shipped base")
+          f"devface pretrain's defaults (R1, wider critic); drawing: {draws} faces from the shipped base")
     print(f"{'setting':<31} {'oneDNN':>6} {'matmul GFLOP/s':>14} {'scratch steps/s':>15} {'base steps/s':>12} "
           f"{'draw s':>7} {'scratch vs off':>14} {'base vs off':>11} {'draw vs off':>11}")
     off = rows[next(iter(SETTINGS))]

@@ -11,7 +11,7 @@ import platform
 def use_onednn_kernels() -> None:
     """Ask TensorFlow for its oneDNN kernels on x86 CPUs unless TF_ENABLE_ONEDNN_OPTS is already set."""
     # TensorFlow turns them on by itself only on CPUs with AVX512-VNNI, bf16 or AMX units. On 2 AVX2-only AMD
-    # EPYC cores they drew faces 1.2-1.5x faster (benchmarks/cpu_kernels.py, docs/benchmarks.md).
+    # EPYC cores they drew faces 1.2-1.7x faster (benchmarks/cpu_kernels.py, docs/benchmarks.md).
     # Read once, when TensorFlow loads: so before any devface module imports it.
     if platform.machine().lower() in ("x86_64", "amd64"):
         os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
