@@ -35,7 +35,7 @@ def measure(size: int, steps: int, draws: int, faces_path: str) -> dict:
     from devface_core.config_loading import load_config
     from devface_core.gan.recipe import plan_training
     from devface_core.gan.trainer import Trainer
-    from train_throughput import matmul_peak_gflops
+    from train_throughput import matmul_peak_gflops, steps_per_second
 
     peak = matmul_peak_gflops(repeats=2 if steps < 10 else 10)
     scratch = steps_per_second(Trainer(Config(image_size=size)), size, steps)
@@ -49,17 +49,6 @@ def measure(size: int, steps: int, draws: int, faces_path: str) -> dict:
     drawing = time.perf_counter() - started
     np.save(faces_path, faces)
     return {"peak": peak, "scratch": scratch, "base": base, "draw_s": drawing}
-
-
-def steps_per_second(trainer, size: int, steps: int) -> float:
-    """`trainer`'s training steps per second on random uint8 images, after tracing."""
-    from devface_core.gan.growth import resident_images
-
-    real = resident_images(np.random.default_rng(0).integers(0, 255, (64, size, size, 3), dtype=np.uint8))
-    trainer.run_steps(real, 3)
-    started = time.perf_counter()
-    trainer.run_steps(real, steps)
-    return steps / (time.perf_counter() - started)
 
 
 def run_setting(value: str | None, size: int, steps: int, draws: int, faces_path: str) -> dict:

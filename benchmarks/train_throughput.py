@@ -35,20 +35,25 @@ def devface_steps_per_second(
     """(steps/s, FLOPs per step) of devface's Trainer on random uint8 images, after compiling."""
     from devface_core.config import Config
     from devface_core.gan.flops import train_step_flops
-    from devface_core.gan.growth import resident_images
     from devface_core.gan.trainer import Trainer
 
     # The bare step, like the original's loop: no augmentation, flips or weight average (devface's defaults
     # add those; they cost a few percent and are the quality benchmark's business).
     trainer = Trainer(Config(architecture=architecture, image_size=image_size, batch_size=batch, precision=precision,
                              augment="", ada_target=0.0, mirror=False, ema=0.0))
+    return steps_per_second(trainer, image_size, steps), train_step_flops(trainer.generator, trainer.discriminator, batch)
+
+
+def steps_per_second(trainer, image_size: int, steps: int) -> float:
+    """`trainer`'s training steps per second on random uint8 images, after tracing."""
+    from devface_core.gan.growth import resident_images
+
     images = np.random.default_rng(0).integers(0, 255, (64, image_size, image_size, 3), dtype=np.uint8)
     real = resident_images(images)
     trainer.run_steps(real, 3)
     started = time.perf_counter()
     trainer.run_steps(real, steps)
-    rate = steps / (time.perf_counter() - started)
-    return rate, train_step_flops(trainer.generator, trainer.discriminator, batch)
+    return steps / (time.perf_counter() - started)
 
 
 def original_step_flops(size: int, batch: int) -> int:
