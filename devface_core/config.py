@@ -153,6 +153,9 @@ class Config:
                                            cli="pretrain")
     upscale: bool = setting(True, "outputs", "Publish the face from twice the base's side, through the base's "
                             "upscaler, when it has one.", converter=to_bool, cli="run", kind="switch")
+    likes_detail: bool = setting(True, "outputs", "Lend the published face the finest detail of the user's own "
+                                 "likes, patch by patch, when it is upscaled and likes at least that large exist.",
+                                 converter=to_bool, cli="run", kind="switch")
     max_images: int = int_setting(10_000, "ingest", "Liked images read per user at most.")
     max_image_bytes: int = int_setting(20_000_000, "ingest", "Largest encoded image accepted, in bytes.")
     max_pixels: int = int_setting(40_000_000, "ingest", "Largest decoded image accepted, in pixels.")

@@ -32,13 +32,18 @@ class TrainingSet:
     skipped: tuple[SkippedImage, ...]
 
 
-def training_pixels(liked: SourceImage, config: Config) -> np.ndarray:
-    """One liked image as (S, S, 3) uint8, or InvalidImageError naming its key."""
+def decoded_like(liked: SourceImage, config: Config) -> np.ndarray:
+    """One liked image's pixels as stored, (H, W, 3) uint8, or InvalidImageError naming its key."""
     if liked.problem:
         raise InvalidImageError(liked.key, liked.problem)
     if len(liked.data) > config.max_image_bytes:
         raise InvalidImageError(liked.key, f"image data larger than {config.max_image_bytes} bytes")
-    pixels = decode_pixels(liked.data, liked.key, max_pixels=config.max_pixels)
+    return decode_pixels(liked.data, liked.key, max_pixels=config.max_pixels)
+
+
+def training_pixels(liked: SourceImage, config: Config) -> np.ndarray:
+    """One liked image as (S, S, 3) uint8, or InvalidImageError naming its key."""
+    pixels = decoded_like(liked, config)
     if pixels.shape[:2] == (config.image_size, config.image_size):
         return pixels  # every fit mode leaves an image of the training size as it is
     return to_array(fit_image(Image.fromarray(pixels, "RGB"), config.image_size, config.fit))

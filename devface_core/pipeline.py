@@ -20,7 +20,7 @@ from devface_core.native_output import native_output_captured
 from devface_core.protocols import ImageSink, ImageSource
 from devface_core.selection import Selection, select_snapshot
 from devface_core.types import PretrainReport, Progress, PublishedImage, RunReport, Snapshot, StopFlag
-from devface_core.upscaling import likes_at_twice_the_side, train_upscaler, upscaled_face
+from devface_core.upscaling import likes_at_twice_the_side, likes_for_detail, train_upscaler, upscaled_face
 from devface_core.userid import encoded_user_id, validate_user_id
 
 logger = logging.getLogger(__name__)
@@ -46,6 +46,7 @@ def run_pipeline(
     started = time.perf_counter()
     phases.info("%s: reading likes from %s", user_id, _describe(source))
     training_set = _read(source, user_id, config)
+    detail_likes = likes_for_detail(source, user_id, config)
     timings["read"] = time.perf_counter() - started
     phases.info("%s: %d images read (%d skipped) in %.1f s", user_id, len(training_set.images),
                 len(training_set.skipped), timings["read"])
@@ -56,14 +57,14 @@ def run_pipeline(
             selection, trainer = _train_and_select(training_set, user_id, plan, progress, timings)
     started = time.perf_counter()
     with native_output_captured():
-        image = published_image(selection, config, user_id)
+        image = published_image(selection, config, user_id, detail_likes)
     timings["render"] = time.perf_counter() - started
     started = time.perf_counter()
     phases.info("%s: publishing to %s", user_id, _describe(sink))
     uri = sink.publish(user_id, image)
     timings["publish"] = time.perf_counter() - started
     logger.info("user %r: published the snapshot of step %d to %s", user_id, selection.snapshot.step, uri)
-    return _report(user_id, training_set, selection, trainer, uri, timings, config, image.metadata["detail_size"])
+    return _report(user_id, training_set, selection, trainer, uri, timings, config, image.metadata)
 
 
 def _check_sink_takes(sink: ImageSink, user_id: str) -> None:
@@ -199,19 +200,22 @@ def _draw_and_select(training_set, user_id, plan: TrainingPlan, trainer, timings
     return selection
 
 
-def published_image(selection: Selection, config: Config, user_id: str) -> PublishedImage:
-    """The chosen sample, through the base's upscaler when it has one (upscaling.detail_side), resized to the
-    output size as PNG, with metadata a sink may store."""
+def published_image(selection: Selection, config: Config, user_id: str,
+                    detail_likes: np.ndarray | None = None) -> PublishedImage:
+    """The chosen sample, through the base's upscaler when it has one (upscaling.detail_side) with the finest
+    detail of `detail_likes`, resized to the output size as PNG, with metadata a sink may store."""
     width, height = config.output_size
-    pixels = upscaled_face(config, selection.snapshot.images[selection.sample_index])
+    face = selection.snapshot.images[selection.sample_index]
+    pixels = upscaled_face(config, face, detail_likes)
+    lent = len(detail_likes) if detail_likes is not None and pixels.shape[0] > face.shape[0] else 0
     png = encode_png(resize_array(pixels, width, height))
     metadata = {"user_id": user_id, "reason": selection.reason, "config": config.to_dict(),
-                "detail_size": int(pixels.shape[0])}
+                "detail_size": int(pixels.shape[0]), "detail_likes": lent}
     return PublishedImage(png, width, height, selection.snapshot.step, selection.snapshot.epoch, selection.score,
                           metadata)
 
 
-def _report(user_id, training_set, selection, trainer, uri, timings, config, detail_size) -> RunReport:
+def _report(user_id, training_set, selection, trainer, uri, timings, config, metadata) -> RunReport:
     """The run's report; a run that drew at the likes' codes alone (no trainer) trained no steps."""
     return RunReport(
         user_id=user_id,
@@ -230,7 +234,8 @@ def _report(user_id, training_set, selection, trainer, uri, timings, config, det
         config=config.to_dict(),
         resumed_from_step=trainer.resumed_from_step if trainer else None,
         personalization=config.personalize,
-        detail_size=detail_size,
+        detail_size=metadata["detail_size"],
+        detail_likes=metadata["detail_likes"],
     )
 
 

@@ -93,6 +93,7 @@ class RunReport:
     resumed_from_step: int | None = None
     personalization: str = "finetune"  # latent (no training), finetune (or from scratch) or both
     detail_size: int | None = None  # the side the published face's detail comes from (upscaling.detail_side)
+    detail_likes: int = 0  # how many likes lent the published face their finest detail (likes_detail.py)
 
     def to_dict(self) -> dict[str, Any]:
         """The report as plain JSON-ready data."""

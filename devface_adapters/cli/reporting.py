@@ -127,5 +127,6 @@ def print_report(report: RunReport, as_json: bool) -> None:
     how = {"latent": "drawn from the likes' codes by the base",
            "both": f"drawn from the likes' codes after {report.steps} steps of fine-tuning"}.get(
         report.personalization, f"the snapshot of step {report.snapshot_step} of {report.steps}")
-    echo(f"published {report.user_id}'s face ({how}, {report.images_used} images, {len(report.skipped)} skipped) "
-         f"to {report.published_uri}")
+    detail = f", its finest detail from {report.detail_likes} of them" if report.detail_likes else ""
+    echo(f"published {report.user_id}'s face ({how}, {report.images_used} images, {len(report.skipped)} skipped"
+         f"{detail}) to {report.published_uri}")
