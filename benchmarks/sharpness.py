@@ -2,8 +2,9 @@
 outside beside real faces at the same side.
 
 Run: python benchmarks/sharpness.py [--base builtin] [--steps 2000] [--max-blurs 0.6] [--critic-weights 0,0.1]
-     [--critic-on likes] [--samples 64] [--sheet PNG] [--quick]
-Upscalers are trained here (the product's own training, `gan/upscaler.py`) on the crowd of
+     [--critic-on likes] [--detail-banks 3] [--detail-likes 10] [--samples 64] [--sheet PNG] [--quick]
+The base's own upscaler is also shown lending each face the finest detail of a bank of crowd faces
+standing for a user's likes (`likes_detail`, what a run publishes), one row per bank. Upscalers are trained here (the product's own training, `gan/upscaler.py`) on the crowd of
 benchmarks/bases.py (front-end faces less every third, and the demo faces) at twice the base's side, one per
 most blur of their shrunk inputs, weight of the patch critic (0: L1 alone) and what the critic judges: the
 enlarged likes, or the enlargements of faces the base drew (other noise than the judged samples'), which is
@@ -39,6 +40,9 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--critic-weights", default="0,0.1", help="and per weight of its patch critic (0: L1 alone)")
     parser.add_argument("--critic-on", default="likes", help="and per what the critic judges enlarged: 'likes', "
                         "'samples' (the base's own, drawn apart from the judged ones), or both")
+    parser.add_argument("--detail-banks", type=int, default=3, help="rows lending the likes' detail (likes_detail): "
+                        "one per bank of --detail-likes crowd faces, each standing for a user's likes (0: none)")
+    parser.add_argument("--detail-likes", type=int, default=10, help="faces in each bank")
     parser.add_argument("--samples", type=int, default=64)
     parser.add_argument("--sheet", type=Path, help="a PNG of 8 samples per row (default: none)")
     parser.add_argument("--quick", action="store_true", help="4 steps, 4 samples, 24 faces: proves it runs")
@@ -49,7 +53,7 @@ def parse_arguments() -> argparse.Namespace:
     if set(args.judged) - {"likes", "samples"}:
         parser.error(f"--critic-on takes likes and samples, not {args.critic_on}")
     if args.quick:
-        args.steps, args.samples, args.faces = 4, 4, 24
+        args.steps, args.samples, args.faces, args.detail_banks, args.detail_likes = 4, 4, 24, 1, 4
     return args
 
 
@@ -94,6 +98,32 @@ def drawn_apart(base: Path, count: int) -> np.ndarray:
     return taste_setup.base_samples(base, 16 * count, seed=777)
 
 
+def lent_detail(upscaler, upscaled: np.ndarray, crowd: np.ndarray, reference: np.ndarray,
+                args: argparse.Namespace) -> list[tuple]:
+    """Rows of the upscaled samples lent the detail of each bank of crowd faces (a user's likes, as a run lends
+    them), and of the held-out real faces shrunk, upscaled and lent detail the same way: how much of a photo's
+    detail the method gives back when the face beneath is real."""
+    from devface_core.gan.upscaler import shrunk, upscale
+    from devface_core.likes_detail import detail_bank, with_likes_detail
+
+    def enlarge(faces: np.ndarray) -> np.ndarray:
+        return upscale(upscaler, faces)
+
+    rows, real_soft = [], enlarge(shrunk(reference))
+    for index in range(args.detail_banks):
+        likes = crowd[np.random.default_rng(100 + index).permutation(len(crowd))[: args.detail_likes]]
+        started = time.perf_counter()
+        bank = detail_bank(likes, enlarge)
+        lent = with_likes_detail(upscaled, bank)
+        ms = 1000 * (time.perf_counter() - started) / len(upscaled)
+        rows.append((f"  the same, lent the detail of {len(likes)} likes ({index + 1})", lent, None, ms))
+        if index == 0:
+            rows.append(("held-out real faces shrunk, upscaled", real_soft, None, None))
+            rows.append((f"  the same, lent the detail of {len(likes)} likes", with_likes_detail(real_soft, bank),
+                         None, None))
+    return rows
+
+
 def main() -> None:
     args = parse_arguments()
     from devface_core.fields import to_base_folder
@@ -115,8 +145,10 @@ def main() -> None:
     rows = [("real crowd faces (the floor)", real, None, None)]
     rows.append(("base samples, Lanczos ×2 (no upscaler)", enlarged(samples), None, None))
     if has_upscaler(base):
-        upscaled, ms = through(load_model_weights(build_upscaler(), base, "upscaler"), samples)
+        upscaler = load_model_weights(build_upscaler(), base, "upscaler")
+        upscaled, ms = through(upscaler, samples)
         rows.append(("base samples, the base's own upscaler", upscaled, None, ms))
+        rows += lent_detail(upscaler, upscaled, crowd, reference, args)
     drawn = drawn_apart(base, args.samples) if "samples" in args.judged else None
     for blur, weight, judged in trainings(args):
         upscaler, seconds = trained_upscaler(crowd, args.steps, blur, weight, drawn if judged == "samples" else None)

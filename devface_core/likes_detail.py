@@ -21,7 +21,11 @@ STRIDE = PATCH // 2  # half-overlapping windows: every pixel is in (up to) four 
 # How far (in strides) from its own place a patch may look: faces are centred, so an eye's detail comes from
 # the likes' eyes, while pose and framing still differ by a few pixels.
 REACH = 2
-GAIN_LIMITS = (0.5, 2.0)  # a like's detail is scaled to the patch's contrast, within these factors
+# A like's detail is scaled to the patch's contrast, within these factors. Never below 1: a base's faces are
+# softer than photos, so their patches match smoother parts of the likes, whose detail is weaker than a photo's
+# (a floor of 0.5 gave sharpness 0.55-0.62 of a photo's, 1 gave 0.80-0.97 at a lower KID; "Published detail:
+# the likes' own" in docs/benchmarks.md).
+GAIN_LIMITS = (1.0, 2.0)
 
 
 @attrs.frozen

@@ -151,11 +151,15 @@ def test_sharpness_judges_plain_and_learned_enlargements_beside_real_faces():
     # The critic on the base's drawn samples only: on likes it runs the same loop without them, and both rows
     # took 8 s more of a CI run.
     lines = run_quick("sharpness.py", "--critic-on", "samples")
-    rows = [line for line in lines if line.startswith(("real", "base"))]
-    assert [row.split("  ")[0] for row in rows] == [
+    rows = [line for line in lines if line.startswith(("real", "base", "held-out", "  the same"))]
+    assert [row.strip().split("  ")[0] for row in rows] == [
         "real crowd faces (the floor)", "base samples, Lanczos ×2 (no upscaler)", "base samples, the base's own upscaler",
-        "base samples, upscaler, blur ≤ 0.6, L1 alone", "base samples, upscaler, blur ≤ 0.6, critic 0.1 on samples"]
-    assert all(float(row.split()[-3]) > 0 for row in rows)  # every row's sharpness against real faces'
+        "the same, lent the detail of 4 likes (1)", "held-out real faces shrunk, upscaled",
+        "the same, lent the detail of 4 likes", "base samples, upscaler, blur ≤ 0.6, L1 alone",
+        "base samples, upscaler, blur ≤ 0.6, critic 0.1 on samples"]
+    sharpness = [float(row.split()[-3]) for row in rows]  # each row's against real faces'
+    assert all(value > 0 for value in sharpness)
+    assert sharpness[3] > sharpness[2] and sharpness[5] > sharpness[4]  # the likes lent detail to both
 
 
 def test_judge_bases_judges_each_base_beside_real_faces_with_each_quarters_kid():
