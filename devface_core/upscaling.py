@@ -16,7 +16,7 @@ from devface_core.config import Config
 from devface_core.dataset import decoded_like, liked_images
 from devface_core.errors import InvalidImageError
 from devface_core.imaging import fit_image, to_array
-from devface_core.likes_detail import detail_bank, with_likes_detail
+from devface_core.likes_detail import MIN_DETAIL, detail_bank, finest_detail, with_likes_detail
 from devface_core.protocols import ImageSource
 from devface_core.saved_settings import has_upscaler
 from devface_core.types import Progress, SourceImage, StopFlag
@@ -60,7 +60,7 @@ def detail_side(config: Config) -> int:
 
 
 def likes_for_detail(source: ImageSource, user_id: str, config: Config) -> np.ndarray:
-    """Up to DETAIL_LIKES of the user's likes stored at least at `detail_side(config)`, fitted to it as uint8
+    """Up to DETAIL_LIKES of the user's likes that hold detail at `detail_side(config)`, fitted to it as uint8
     (N, side, side, 3): what `upscaled_face` borrows detail from; none when `likes_detail` is off or nothing
     is upscaled. Unusable likes are passed over here: reading the training set reported them."""
     side = detail_side(config)
@@ -70,7 +70,7 @@ def likes_for_detail(source: ImageSource, user_id: str, config: Config) -> np.nd
         try:
             for image in itertools.islice(liked, DETAIL_LOOKS):
                 pixels = _stored_at_least(image, side, config)
-                if pixels is not None:
+                if pixels is not None and finest_detail(pixels) >= MIN_DETAIL:
                     found.append(pixels)
                 if len(found) == DETAIL_LIKES:
                     break
@@ -82,7 +82,8 @@ def likes_for_detail(source: ImageSource, user_id: str, config: Config) -> np.nd
 
 
 def _stored_at_least(liked: SourceImage, side: int, config: Config) -> np.ndarray | None:
-    """A like fitted to `side`, or None when it is unusable or stored smaller (it has no detail to lend)."""
+    """A like fitted to `side`, or None when it is unusable or stored smaller (it has no detail to lend: a
+    like stored larger but enlarged from a smaller picture is told by `finest_detail`)."""
     try:
         pixels = decoded_like(liked, config)
     except InvalidImageError:

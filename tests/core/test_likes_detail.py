@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from devface_core.imaging import resize_array, to_array
-from devface_core.likes_detail import detail_bank, with_likes_detail
-from tests.helpers.images import demo_faces
+from devface_core.likes_detail import MIN_DETAIL, detail_bank, finest_detail, with_likes_detail
+from tests.helpers.images import textured_likes
 
 
 def enlarged(faces: np.ndarray) -> np.ndarray:
@@ -20,12 +20,6 @@ def soft(likes: np.ndarray) -> np.ndarray:
     """The likes shrunk to half their side and enlarged again: what an upscaler makes of their small copies."""
     half = likes.shape[1] // 2
     return enlarged(np.stack([to_array(resize_array(like, half, half)) for like in likes]))
-
-
-def textured_likes(count: int = 4, side: int = 32) -> np.ndarray:
-    """Test faces with fine grain (what a photo holds beyond its half-side copy)."""
-    grain = np.random.default_rng(5).normal(0, 18, (count, side, side, 1))
-    return np.clip(demo_faces(count, side) + grain, 0, 255).astype(np.uint8)
 
 
 def error(first: np.ndarray, second: np.ndarray) -> float:
@@ -57,3 +51,8 @@ def test_likes_without_finer_detail_lend_little():
 def test_detail_is_lent_only_to_faces_of_the_bank_side():
     with pytest.raises(ValueError, match="side 48 given to a detail bank of side 32"):
         with_likes_detail(np.zeros((1, 48, 48, 3), np.uint8), detail_bank(textured_likes(), enlarged))
+
+
+def test_a_like_enlarged_from_a_smaller_picture_holds_no_detail_to_lend():
+    photo = textured_likes(1)[0]
+    assert finest_detail(photo) >= MIN_DETAIL > finest_detail(soft(photo[None])[0])

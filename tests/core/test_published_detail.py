@@ -11,11 +11,11 @@ from PIL import Image
 
 from devface_adapters.memory import MemoryAdapter
 from devface_core import upscaling
-from devface_core.imaging import decode_image, fit_image, to_array
+from devface_core.imaging import encode_png, fit_image, resize_array, to_array
 from devface_core.pipeline import run_pipeline, run_pretraining
 from devface_core.upscaling import likes_for_detail
 from tests.core.test_upscaler import TINY
-from tests.helpers.images import face_like
+from tests.helpers.images import textured_likes
 from tests.helpers.sources import CountingSource, two_users
 
 
@@ -28,11 +28,18 @@ def upscaling_base(tmp_path_factory):
 
 
 def detail_store(space: str) -> CountingSource:
-    """ann's likes stored at several sides: 16² (the base's: no finer detail), 40², a corrupt one, and 64²."""
+    """ann's likes stored at several sides: 16² (the base's: no finer detail), 16² enlarged to 40² (none either),
+    40², a corrupt one, and 64²."""
     CountingSource.reads = 0
     store = CountingSource(space=space)
-    for name, data in (("small.png", face_like(1, 16)), ("mid.png", face_like(2, 40)), ("bad.png", b"not an image"),
-                       ("large.png", face_like(3, 64))):
+    photos = textured_likes(3, 64)
+
+    def at(side: int, face: np.ndarray) -> bytes:
+        return encode_png(resize_array(face, side, side))
+
+    small = to_array(resize_array(photos[0], 16, 16))
+    for name, data in (("small.png", at(16, photos[0])), ("enlarged.png", at(40, small)), ("mid.png", at(40, photos[1])),
+                       ("bad.png", b"not an image"), ("large.png", encode_png(photos[2]))):
         store.add("ann", data, name)
     return store
 
@@ -42,12 +49,13 @@ def test_the_likes_that_lend_detail_are_those_stored_at_least_at_the_published_s
     config = attrs.evolve(TINY, init_from=str(folder))
     lenders = likes_for_detail(detail_store("detail-sides"), "ann", config)
     assert lenders.shape == (2, 32, 32, 3)
-    assert np.array_equal(lenders[0], to_array(fit_image(decode_image(face_like(2, 40), "mid"), 32)))
+    mid = to_array(resize_array(textured_likes(3, 64)[1], 40, 40))
+    assert np.array_equal(lenders[0], to_array(fit_image(Image.fromarray(mid), 32)))
     assert len(likes_for_detail(detail_store("detail-off"), "ann", attrs.evolve(config, likes_detail=False))) == 0
     assert len(likes_for_detail(detail_store("detail-flat"), "ann", attrs.evolve(config, upscale=False))) == 0
     monkeypatch.setattr(upscaling, "DETAIL_LIKES", 1)
     assert len(likes_for_detail(detail_store("detail-one"), "ann", config)) == 1
-    assert CountingSource.reads == 2  # it stopped at the first like large enough
+    assert CountingSource.reads == 3  # it stopped at the first like with detail to lend
 
 
 def test_a_run_lends_its_face_the_likes_detail_unless_told_not_to(upscaling_base):

@@ -66,6 +66,12 @@ def demo_faces(count: int = 8, size: int = 32) -> np.ndarray:
                      for index in range(count)])
 
 
+def textured_likes(count: int = 4, side: int = 32) -> np.ndarray:
+    """Structured test faces with fine grain: what a photo holds beyond its half-side copy."""
+    grain = np.random.default_rng(5).normal(0, 18, (count, side, side, 1))
+    return np.clip(demo_faces(count, side) + grain, 0, 255).astype(np.uint8)
+
+
 SKIN_TONES = ((241, 194, 167), (224, 172, 105), (198, 134, 66), (141, 85, 36), (255, 219, 172))
 HAIR_COLOURS = ((35, 25, 20), (90, 56, 37), (180, 140, 80), (60, 60, 60), (140, 50, 30))
 
