@@ -22,9 +22,10 @@ from devface_core.saved_settings import has_upscaler
 from devface_core.types import Progress, SourceImage, StopFlag
 
 # A published face borrows detail from at most this many likes, found among at most DETAIL_LOOKS: ten likes
-# lent as much detail as 116 faces did (docs/benchmarks.md "Published detail: the likes' own"), and a user
-# with thousands of small likes must not cost a full second read.
-DETAIL_LIKES = 32
+# lent as much detail as 116 faces did (docs/benchmarks.md "Published detail: the likes' own"); the bank of
+# 16 likes and their mirror images holds about 45 MiB at 128²; and a user with thousands of small likes must
+# not cost a full second read.
+DETAIL_LIKES = 16
 DETAIL_LOOKS = 128
 
 
