@@ -4,7 +4,8 @@ Run: python benchmarks/cpu_kernels.py [--steps 30] [--draws 64] [--quick]
 TensorFlow reads TF_ENABLE_ONEDNN_OPTS once, when it loads, so each setting runs in a process of its own:
 off (`0`), then unset, where importing devface_core.gan decides (on, on x86). Each process times the fp32
 matmul peak, training steps at 64² on random images with two recipes (a run's from scratch, and `devface pretrain`'s
-defaults, which add R1's second backward pass and a discriminator twice as wide), and drawing faces from the shipped base; the parent prints
+defaults, which add R1's second backward pass and a discriminator twice as wide, in the precision `auto` picks:
+bfloat16 on a CPU with bf16 units only where the kernels are on), and drawing faces from the shipped base; the parent prints
 their ratios to the off row and how far the two settings' faces lie apart (the same weights, the same noise:
 only the kernels' rounding differs).
 """

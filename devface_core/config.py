@@ -112,7 +112,7 @@ class Config:
     # Not a shape setting: weights are float32 under either precision, so a base serves both.
     precision: str = choice_setting("float32", PRECISION_CHOICES, "recipe",
                                     "Compute precision (auto: mixed_bfloat16 on a CPU with bf16 units, AVX512-BF16 "
-                                    "or AMX, else float32).", cli="train", checkpoint=True)
+                                    "or AMX, unless TF_ENABLE_ONEDNN_OPTS=0; else float32).", cli="train", checkpoint=True)
     strategy: str = choice_setting("default", STRATEGIES, "recipe",
                                    "mirrored: split each batch over every GPU (tf.distribute.MirroredStrategy).",
                                    cli="train")

@@ -17,4 +17,9 @@ def use_onednn_kernels() -> None:
         os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
 
 
+def onednn_kernels_off() -> bool:
+    """Whether TF_ENABLE_ONEDNN_OPTS turns TensorFlow's oneDNN kernels off (a user's 0 or false)."""
+    return os.environ.get("TF_ENABLE_ONEDNN_OPTS", "").strip().lower() in ("0", "false")
+
+
 use_onednn_kernels()

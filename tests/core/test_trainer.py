@@ -16,6 +16,7 @@ from devface_core.dataset import ImageBuffer
 from devface_core.gan.growth import resident_images
 from devface_core import Config
 from devface_core.config_loading import load_config
+from devface_core.gan import recipe
 from devface_core.gan.recipe import cpu_has_bf16, plan_training
 from devface_core.gan.trainer import Trainer
 
@@ -137,6 +138,16 @@ def test_precision_auto_is_bf16_exactly_where_the_cpu_reports_bf16_units(tmp_pat
     expected = "mixed_bfloat16" if cpu_has_bf16() else "float32"
     assert plan_training(Config(precision="auto")).config.precision == expected
     assert plan_training(Config(precision="float32")).config.precision == "float32"
+
+
+def test_precision_auto_stays_float32_where_the_user_turned_onednn_kernels_off(monkeypatch):
+    monkeypatch.setattr(recipe, "cpu_has_bf16", lambda: True)
+    monkeypatch.setenv("TF_ENABLE_ONEDNN_OPTS", "1")
+    assert recipe.precision_choice(Config(precision="auto")) == "mixed_bfloat16"
+    for off in ("0", "false", "False"):
+        monkeypatch.setenv("TF_ENABLE_ONEDNN_OPTS", off)
+        assert recipe.precision_choice(Config(precision="auto")) == "float32"
+    assert recipe.precision_choice(Config(precision="mixed_bfloat16")) == "mixed_bfloat16"  # asked for: kept
 
 
 def test_devface_asks_for_onednn_kernels_on_x86_and_keeps_a_setting_of_the_users(monkeypatch):
