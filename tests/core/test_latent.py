@@ -23,6 +23,7 @@ from devface_core.imaging import decode_image, to_array
 from devface_core.pipeline import run_pipeline, run_pretraining
 from devface_core.saved_settings import has_encoder
 from tests.helpers.images import face_like
+from tests.helpers.reports import run_report_line
 from tests.helpers.sources import two_users
 
 # A tiny base (16², 8-D noise): trained a few steps, then its encoder.
@@ -161,18 +162,6 @@ def test_a_latent_run_tunes_for_its_pivot_steps(latent_base, crowd):
                                                     latent_pivot_steps=steps))
         published[steps] = sink.space.published("ann").png
     assert published[0] != published[20]  # the setting reaches the draw
-
-
-def run_report_line(report) -> str:
-    from devface_adapters.cli.reporting import print_report
-
-    import contextlib
-    import io
-
-    captured = io.StringIO()
-    with contextlib.redirect_stdout(captured), contextlib.redirect_stderr(captured):
-        print_report(report, as_json=False)
-    return captured.getvalue()
 
 
 def test_a_near_copy_of_a_like_drawn_from_the_codes_is_never_published(latent_base, crowd, monkeypatch):

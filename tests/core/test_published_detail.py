@@ -15,6 +15,7 @@ from devface_core.imaging import encode_png, fit_image, resize_array, to_array
 from devface_core.pipeline import run_pipeline, run_pretraining
 from devface_core.upscaling import likes_for_detail
 from tests.core.test_upscaler import TINY
+from tests.helpers.reports import run_report_line
 from tests.helpers.images import textured_likes
 from tests.helpers.sources import CountingSource, two_users
 
@@ -66,6 +67,7 @@ def test_a_run_lends_its_face_the_likes_detail_unless_told_not_to(upscaling_base
         config = attrs.evolve(TINY, init_from=str(folder), finetune_steps=2, likes_detail=lend)
         report = run_pipeline(detail_store(f"detail-run-likes-{lend}"), sink, "ann", config)
         assert report.detail_size == 32 and report.detail_likes == (2 if lend else 0)
+        assert ("its finest detail from 2 of them" in run_report_line(report)) == lend
         image = sink.space.published("ann")
         assert image.metadata["detail_likes"] == report.detail_likes
         published[lend] = np.asarray(Image.open(io.BytesIO(image.png)), dtype=float)
