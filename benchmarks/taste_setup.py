@@ -172,7 +172,8 @@ def write_thumbnails(path: Path, rows: list[tuple[str, np.ndarray]], per_row: in
     draw = ImageDraw.Draw(sheet)
     for index, (label, faces) in enumerate(rows):
         top = index * (side + gap)
-        draw.text((4, top + side // 2 - 6), label, fill=(230, 230, 230))
+        # Pillow's default font has no "×" and drew a box in its place.
+        draw.text((4, top + side // 2 - 6), label.replace("×", "x"), fill=(230, 230, 230))
         for column, face in enumerate(faces[:per_row]):
             tile = Image.fromarray(face).resize((side, side), Image.Resampling.NEAREST)
             sheet.paste(tile, (label_width + column * (side + gap), top))
