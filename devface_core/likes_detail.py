@@ -71,14 +71,18 @@ def with_likes_detail(faces: np.ndarray, bank: DetailBank) -> np.ndarray:
     features, lengths = _features(_patches(faces.astype(np.float32)))
     window = _window()[..., None]
     added = np.zeros(faces.shape, np.float64)
+    overlap = np.zeros(faces.shape[1:3] + (1,))  # per pixel, the sum of the squared windows over it
     grid = features.shape[1]
     for row in range(grid):
         for column in range(grid):
             near = np.s_[:, max(0, row - REACH): row + REACH + 1, max(0, column - REACH): column + REACH + 1]
             detail = _nearest_detail(features[:, row, column], lengths[:, row, column], bank, near)
-            top, left = row * STRIDE, column * STRIDE
-            added[:, top: top + PATCH, left: left + PATCH] += window * detail
-    return np.clip(np.round(faces + added / np.sqrt(_overlap(grid))), 0, 255).astype(np.uint8)
+            here = np.s_[row * STRIDE: row * STRIDE + PATCH, column * STRIDE: column * STRIDE + PATCH]
+            added[(slice(None), *here)] += window * detail
+            overlap[here] += window ** 2
+    # Dividing by the root of the squared windows keeps the detail's strength where patches from different
+    # likes overlap; dividing by the windows' sum (plain averaging) would halve it.
+    return np.clip(np.round(faces + added / np.sqrt(overlap)), 0, 255).astype(np.uint8)
 
 
 def _nearest_detail(query: np.ndarray, length: np.ndarray, bank: DetailBank, near) -> np.ndarray:
@@ -87,18 +91,6 @@ def _nearest_detail(query: np.ndarray, length: np.ndarray, bank: DetailBank, nea
     nearest = (query @ candidates.T).argmax(axis=1)  # unit length: the nearest is the most aligned
     gain = np.clip(length / np.maximum(bank.lengths[near].reshape(-1)[nearest], 1e-3), *GAIN_LIMITS)
     return bank.detail[near].reshape(-1, PATCH, PATCH, 3)[nearest] * gain[:, None, None, None]
-
-
-def _overlap(grid: int) -> np.ndarray:
-    """Per pixel, the sum of the squared windows over it: dividing by its root keeps the detail's strength
-    where patches from different likes overlap (plain averaging would halve it)."""
-    squared = _window()[..., None] ** 2
-    side = (grid - 1) * STRIDE + PATCH
-    total = np.zeros((side, side, 1))
-    for row in range(grid):
-        for column in range(grid):
-            total[row * STRIDE: row * STRIDE + PATCH, column * STRIDE: column * STRIDE + PATCH] += squared
-    return total
 
 
 def _window() -> np.ndarray:

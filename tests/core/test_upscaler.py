@@ -219,4 +219,3 @@ def test_pretrain_without_an_upscaler_says_how_to_add_one(tmp_path):
     assert result.exit_code == 0, result.output
     assert f"no upscaler: `devface upscaler --base {tmp_path / 'base'} --source SPEC` adds one" in result.output
     assert not has_upscaler(tmp_path / "base")
-
