@@ -11,8 +11,10 @@ the base's samples of each user's taste alone (those the taste judge gives to th
 what a perfect filter of the base would publish, the fair match for a personalised set, which is narrow too),
 the pool's faces nearest each user's likes (the base's own faces as near the likes as a judge can pick them),
 each user's default fine-tune from it, each user's faces drawn at their likes' codes by the base (personalize
-latent), and (with --scratch-steps) each user trained from scratch. Wall and CPU seconds are per user. Taste
-accuracy: the share of a user's faces nearer their own likes' descriptor centroid than any other user's
+latent), and (with --scratch-steps) each user trained from scratch. KID taste is KID×1000 against the real
+faces nobody liked that are of the user's taste (crowd and reference alike): against the mixed reference, a
+set that follows one taste scores a higher KID for the taste alone (the users' own likes do). Wall and CPU
+seconds are per user. Taste accuracy: the share of a user's faces nearer their own likes' descriptor centroid than any other user's
 (chance 1/users). Needs the bench extra: pip install -e '.[bench]'.
 """
 
@@ -76,9 +78,10 @@ def print_rows(label: str, samples: dict[str, np.ndarray], setup, judges, second
             print(f"{label + f' [{user}]':<44} {len(images):>4}  too few faces to judge")
             continue
         figures = judging.judge(judges, images, setup.likes[user], setup.reference)
+        of_taste = 1000.0 * judge_metrics.kid(judges.descriptors(setup.taste_reference[user]), described[user])
         wall = f"{seconds:>7.1f}" if seconds is not None else f"{'—':>7}"
         cpu_text = f"{cpu:>7.1f}" if cpu is not None else f"{'—':>7}"
-        print(f"{judging.row(f'{label} [{user}]', figures)} {taste[user]:>6.0%} {wall} {cpu_text}")
+        print(f"{judging.row(f'{label} [{user}]', figures)} {of_taste:>9.2f} {taste[user]:>6.0%} {wall} {cpu_text}")
 
 
 def print_base_rows(base: Path, args: argparse.Namespace, setup, judges, wall: float | None) -> np.ndarray:
@@ -105,7 +108,9 @@ def main() -> None:
     print(f"{args.users} users × {args.likes_each} likes from {taste_setup.FRONTEND_FACES.name} at {args.image_size}²; "
           f"crowd {len(setup.crowd)} faces (the base's), reference {len(setup.reference)} held out; "
           f"copy limit {judge_metrics.copy_limit(judges.descriptors(np.concatenate(list(setup.likes.values())))):.3f}")
-    print(f"{judging.HEADER} {'taste':>6} {'wall s':>7} {'cpu s':>7}")
+    print(f"taste references (real faces nobody liked, of each user's taste): "
+          f"{', '.join(f'{user} {len(faces)}' for user, faces in setup.taste_reference.items())}")
+    print(f"{judging.HEADER} {'KID taste':>9} {'taste':>6} {'wall s':>7} {'cpu s':>7}")
     print_rows("real faces (the crowd)", {user: setup.crowd for user in setup.likes}, setup, judges)
     print_rows("the user's own likes", setup.likes, setup, judges)
     started = time.perf_counter()

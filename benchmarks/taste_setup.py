@@ -18,11 +18,13 @@ KMEANS_ROUNDS = 50
 
 @attrs.frozen
 class TasteSetup:
-    """Each user's liked faces, the crowd a base learns from, and the held-out real reference."""
+    """Each user's liked faces, the crowd a base learns from, the held-out real reference, and each user's real
+    faces of their taste (taste_references)."""
 
     likes: dict[str, np.ndarray]
     crowd: np.ndarray
     reference: np.ndarray
+    taste_reference: dict[str, np.ndarray]
 
 
 def front_end_faces(size: int) -> np.ndarray:
@@ -50,8 +52,8 @@ def clusters(descriptors: np.ndarray, count: int) -> np.ndarray:
 
 def build(judges, size: int, users: int, likes_each: int, reference_count: int, limit: int = 0) -> TasteSetup:
     """Users who each like the `likes_each` faces nearest one taste cluster's centre; the rest split into
-    a held-out reference (every third face, up to `reference_count`) and the crowd; `limit`: use only the
-    first that many faces (0: all)."""
+    a held-out reference (every third face, up to `reference_count`) and the crowd, and, for each user, among
+    both, those of their taste (taste_references); `limit`: use only the first that many faces (0: all)."""
     faces = front_end_faces(size)
     faces = faces[:limit] if limit else faces
     descriptors = judges.descriptors(faces)
@@ -65,7 +67,15 @@ def build(judges, size: int, users: int, likes_each: int, reference_count: int, 
     others = [index for index in range(len(faces)) if index not in taken]
     reference = others[::3][:reference_count]
     crowd = [index for index in others if index not in set(reference)]
-    return TasteSetup(likes, faces[crowd], faces[reference])
+    liked = {user: judges.descriptors(chosen) for user, chosen in likes.items()}
+    return TasteSetup(likes, faces[crowd], faces[reference], taste_references(faces[others], descriptors[others], liked))
+
+
+def taste_references(faces: np.ndarray, described: np.ndarray, liked: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Per user, the real faces nobody liked that the taste judge gives to them (descriptor nearest their likes'
+    centroid): the reference for a realism judge that a set following one taste is not penalised for."""
+    nearest = judge_metrics.nearest_taste(described, liked)
+    return {user: faces[nearest == index] for index, user in enumerate(sorted(liked))}
 
 
 def pretrain(crowd: np.ndarray, steps: int, size: int, folder: Path, encoder_steps: int = 0,

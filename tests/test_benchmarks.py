@@ -129,6 +129,11 @@ def test_taste_judges_every_recipe_for_each_user():
                       for _ in range(2)]
     own_likes_taste = [row.split()[-3] for row in rows if row.startswith("the user's own likes")]
     assert own_likes_taste == ["100%", "100%"]
+    references = next(line for line in lines if line.startswith("taste references"))
+    assert [int(part.split()[-1]) for part in references.split(": ")[1].split(", ")] == [18, 10]  # 28 unliked faces
+    # KID against each user's taste reference: the crowd's row differs between the users, the mixed KID does not.
+    crowd = [row.split() for row in rows if row.startswith("real faces")]
+    assert crowd[0][-8] == crowd[1][-8] and crowd[0][-4] != crowd[1][-4]
     assert lines[-1].startswith("contact sheets")
 
 

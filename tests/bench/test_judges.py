@@ -109,3 +109,20 @@ def test_a_second_judge_shares_the_loaded_models_and_every_verdict_already_given
     monkeypatch.setattr(other, "_descriptor", lambda image: np.zeros(128))  # what a new image gets here
     assert other.face_confidence(image) == confidence and np.array_equal(other.descriptors(image), descriptor)
     assert not other.descriptors(image.reshape(1, 8, 32, 3)).any()  # the same bytes in another shape: a new image
+
+
+def test_each_users_taste_reference_holds_the_unliked_faces_nearest_their_likes(judges, taste):
+    references = taste.taste_reference
+    assert sum(len(faces) for faces in references.values()) == len(taste.crowd) + len(taste.reference)
+    liked = {user: judges.descriptors(faces) for user, faces in taste.likes.items()}
+    for index, user in enumerate(sorted(references)):
+        assert (judge_metrics.nearest_taste(judges.descriptors(references[user]), liked) == index).all()
+        assert not any((like == references[user]).all(axis=(1, 2, 3)).any() for like in taste.likes[user])
+
+
+def test_a_users_likes_are_nearer_real_faces_of_their_taste_than_of_the_others(judges, taste):
+    users = sorted(taste.likes)
+    for user in users:
+        liked = judges.descriptors(taste.likes[user])
+        kids = {other: judge_metrics.kid(judges.descriptors(taste.taste_reference[other]), liked) for other in users}
+        assert kids[user] < min(kid for other, kid in kids.items() if other != user)
