@@ -14,8 +14,8 @@ each user's default fine-tune from it, each user's faces drawn at their likes' c
 latent), and (with --scratch-steps) each user trained from scratch. KID taste is KID×1000 against the real
 faces nobody liked that are of the user's taste (crowd and reference alike): against the mixed reference, a
 set that follows one taste scores a higher KID for the taste alone (the users' own likes do). Wall and CPU
-seconds are per user. Taste accuracy: the share of a user's faces nearer their own likes' descriptor centroid than any other user's
-(chance 1/users). Needs the bench extra: pip install -e '.[bench]'.
+seconds are per user. Taste accuracy: the share of a user's faces nearer their own likes' descriptor
+centroid than any other user's (chance 1/users). Needs the bench extra: pip install -e '.[bench]'.
 """
 
 from __future__ import annotations

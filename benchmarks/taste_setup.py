@@ -68,7 +68,8 @@ def build(judges, size: int, users: int, likes_each: int, reference_count: int, 
     reference = others[::3][:reference_count]
     crowd = [index for index in others if index not in set(reference)]
     liked = {user: judges.descriptors(chosen) for user, chosen in likes.items()}
-    return TasteSetup(likes, faces[crowd], faces[reference], taste_references(faces[others], descriptors[others], liked))
+    of_taste = taste_references(faces[others], descriptors[others], liked)
+    return TasteSetup(likes, faces[crowd], faces[reference], of_taste)
 
 
 def taste_references(faces: np.ndarray, described: np.ndarray, liked: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
