@@ -59,10 +59,9 @@ def parse_arguments() -> argparse.Namespace:
 
 def enlarged(faces: np.ndarray) -> np.ndarray:
     """uint8 faces at twice their side by the Lanczos filter a run resizes with when nothing upscales."""
-    from devface_core.imaging import resize_array, to_array
+    from devface_core.imaging import resized_faces
 
-    side = 2 * faces.shape[1]
-    return np.stack([to_array(resize_array(face, side, side)) for face in faces])
+    return resized_faces(faces, 2 * faces.shape[1])
 
 
 def trained_upscaler(crowd: np.ndarray, steps: int, max_blur: float, critic_weight: float, drawn: np.ndarray | None):

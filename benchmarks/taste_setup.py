@@ -59,15 +59,14 @@ def build(judges, size: int, users: int, likes_each: int, reference_count: int, 
     descriptors = judges.descriptors(faces)
     distances = judge_metrics.pairwise_distances(descriptors, clusters(descriptors, users))
     nearest = distances.argmin(axis=1)
-    likes, taken = {}, set()
+    likes, liked, taken = {}, {}, set()
     for k in range(users):
         members = [index for index in np.argsort(distances[:, k]) if nearest[index] == k][:likes_each]
-        likes[f"user{k}"] = faces[members]
+        likes[f"user{k}"], liked[f"user{k}"] = faces[members], descriptors[members]
         taken.update(members)
     others = [index for index in range(len(faces)) if index not in taken]
     reference = others[::3][:reference_count]
     crowd = [index for index in others if index not in set(reference)]
-    liked = {user: judges.descriptors(chosen) for user, chosen in likes.items()}
     of_taste = taste_references(faces[others], descriptors[others], liked)
     return TasteSetup(likes, faces[crowd], faces[reference], of_taste)
 

@@ -181,6 +181,11 @@ def resize_array(pixels: np.ndarray, width: int, height: int) -> Image.Image:
     return Image.fromarray(pixels, "RGB").resize((width, height), Image.Resampling.LANCZOS)
 
 
+def resized_faces(faces: np.ndarray, side: int) -> np.ndarray:
+    """uint8 faces (N, S, S, 3) resized to side×side by resize_array's filter, as uint8 (N, side, side, 3)."""
+    return np.stack([to_array(resize_array(face, side, side)) for face in faces])
+
+
 def encode_png(image: Image.Image | np.ndarray) -> bytes:
     """PNG bytes for an image or a uint8 array (deterministic: same pixels, same bytes)."""
     if isinstance(image, np.ndarray):

@@ -14,7 +14,7 @@ from typing import Callable
 import attrs
 import numpy as np
 
-from devface_core.imaging import resize_array, to_array
+from devface_core.imaging import resized_faces
 
 PATCH = 8
 STRIDE = PATCH // 2  # half-overlapping windows: every pixel is in (up to) four patches
@@ -49,8 +49,8 @@ class DetailBank:
 def finest_detail(like: np.ndarray) -> float:
     """How much a uint8 like (S, S, 3) holds beyond its copy at half the side enlarged again: the root mean
     square difference, in levels of 255 (see MIN_DETAIL)."""
-    side, half = like.shape[0], like.shape[0] // 2
-    again = to_array(resize_array(to_array(resize_array(like, half, half)), side, side))
+    side = like.shape[0]
+    again = resized_faces(resized_faces(like[None], side // 2), side)[0]
     return float(np.sqrt(np.mean((like.astype(np.float64) - again) ** 2)))
 
 
@@ -58,8 +58,7 @@ def detail_bank(likes: np.ndarray, enlarge: Callable[[np.ndarray], np.ndarray]) 
     """The bank of uint8 likes at the published side (N, 2S, 2S, 3), and their mirror images, where
     `enlarge` is what enlarges faces from half that side (the base's upscaler)."""
     likes = np.concatenate([likes, likes[:, :, ::-1]])
-    half = likes.shape[1] // 2
-    enlarged = enlarge(np.stack([to_array(resize_array(like, half, half)) for like in likes])).astype(np.float32)
+    enlarged = enlarge(resized_faces(likes, likes.shape[1] // 2)).astype(np.float32)
     features, lengths = _features(_patches(enlarged))
     return DetailBank(features, lengths, _patches(likes.astype(np.float32) - enlarged))
 

@@ -18,7 +18,7 @@ from keras import layers
 
 from devface_core.gan.graphs import compiled, run_steps
 from devface_core.gan.upscaler_critic import Critic
-from devface_core.imaging import resize_array, to_array
+from devface_core.imaging import resized_faces
 
 FACTOR = 2
 CHANNELS, BLOCKS = 32, 3
@@ -57,8 +57,7 @@ def build_upscaler(seed: int = 0) -> keras.Model:
 
 def shrunk(images: np.ndarray, factor: int = FACTOR) -> np.ndarray:
     """uint8 faces shrunk by `factor` with the filter a run fits likes with (Lanczos)."""
-    side = images.shape[1] // factor
-    return np.stack([to_array(resize_array(face, side, side)) for face in images])
+    return resized_faces(images, images.shape[1] // factor)
 
 
 def blurred(images: tf.Tensor, sigma: tf.Tensor) -> tf.Tensor:

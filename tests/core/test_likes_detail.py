@@ -5,21 +5,19 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from devface_core.imaging import resize_array, to_array
+from devface_core.imaging import resized_faces
 from devface_core.likes_detail import MIN_DETAIL, detail_bank, finest_detail, with_likes_detail
 from tests.helpers.images import textured_likes
 
 
 def enlarged(faces: np.ndarray) -> np.ndarray:
     """uint8 faces at twice their side by a plain filter: the stand-in for a base's upscaler."""
-    side = 2 * faces.shape[1]
-    return np.stack([to_array(resize_array(face, side, side)) for face in faces])
+    return resized_faces(faces, 2 * faces.shape[1])
 
 
 def soft(likes: np.ndarray) -> np.ndarray:
     """The likes shrunk to half their side and enlarged again: what an upscaler makes of their small copies."""
-    half = likes.shape[1] // 2
-    return enlarged(np.stack([to_array(resize_array(like, half, half)) for like in likes]))
+    return enlarged(resized_faces(likes, likes.shape[1] // 2))
 
 
 def error(first: np.ndarray, second: np.ndarray) -> float:
