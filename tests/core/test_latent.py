@@ -235,3 +235,15 @@ def test_a_base_saved_again_without_an_encoder_drops_the_old_one(tiny_config, tm
     assert has_encoder(tmp_path / "base")
     trainer.save_base(tmp_path / "base")  # its noise space is not the old encoder's
     assert not has_encoder(tmp_path / "base")
+
+
+def test_every_like_anchors_as_many_faces_as_any_other():
+    rng = np.random.default_rng(0)
+    for likes, count in ((16, 64), (10, 64), (7, 5)):
+        anchors = latent.even_anchors(likes, count, rng)
+        shares = np.bincount(anchors, minlength=likes)
+        assert len(anchors) == count and shares.max() - shares.min() <= 1
+    codes = np.eye(16, 64, dtype=np.float32) * 5.0  # far apart: each face lies nearest the like it starts from
+    faces = latent.mixed_codes(codes, 64, seed=3)
+    nearest = np.linalg.norm(faces[:, None] - codes[None], axis=-1).argmin(axis=1)
+    assert np.bincount(nearest, minlength=16).tolist() == [4] * 16
