@@ -1,6 +1,6 @@
 """Figures over face descriptors (numpy only): KID, identity diversity, distance to the likes' mean,
-identity copies and taste accuracy (the descriptors come from `judges.py`; these functions only count), and
-the sharpness of images."""
+identity copies and taste accuracy (the descriptors come from `judges.py`; these functions only count), the
+interval a pass share could move in by chance, and the sharpness of images."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ import numpy as np
 # A sample is an identity copy when its nearest like is nearer than this share of the distance at which
 # the likes themselves sit from their nearest other like (different people who look most alike).
 COPY_SHARE = 0.5
+# Two-sided 90 %: the normal quantile 1.645.
+INTERVAL_Z = 1.645
 
 
 def pairwise_distances(first: np.ndarray, second: np.ndarray) -> np.ndarray:
@@ -70,6 +72,15 @@ def taste_accuracy(samples: dict[str, np.ndarray], likes: dict[str, np.ndarray])
     than any other user's in `likes` (chance: 1 / number of users)."""
     users = sorted(likes)
     return {user: float((nearest_taste(samples[user], likes) == users.index(user)).mean()) for user in samples}
+
+
+def share_interval(passed: int, total: int) -> tuple[float, float]:
+    """The 90 % Wilson score interval of a share of `passed` out of `total`: where a detector's pass share of
+    faces drawn alike would land nine times out of ten (at 64 faces, about ±8 points)."""
+    share, spread = passed / total, INTERVAL_Z ** 2 / total
+    centre = (share + spread / 2) / (1 + spread)
+    half = INTERVAL_Z * np.sqrt(share * (1 - share) / total + spread / (4 * total)) / (1 + spread)
+    return float(max(centre - half, 0.0)), float(min(centre + half, 1.0))
 
 
 def sharpness(images: np.ndarray) -> float:

@@ -14,8 +14,9 @@ each user's default fine-tune from it, each user's faces drawn at their likes' c
 latent), and (with --scratch-steps) each user trained from scratch. KID taste is KID×1000 against the real
 faces nobody liked that are of the user's taste (crowd and reference alike): against the mixed reference, a
 set that follows one taste scores a higher KID for the taste alone (the users' own likes do). Wall and CPU
-seconds are per user. Taste accuracy: the share of a user's faces nearer their own likes' descriptor
-centroid than any other user's (chance 1/users). Needs the bench extra: pip install -e '.[bench]'.
+seconds are per user. MTCNN≥.99 CI: where the share of faces drawn alike would land nine times out of ten (a
+90 % interval; at 64 faces it spans about 15 points). Taste accuracy: the share of a user's faces nearer their
+own likes' descriptor centroid than any other user's (chance 1/users). Needs the bench extra: pip install -e '.[bench]'.
 """
 
 from __future__ import annotations
@@ -81,7 +82,9 @@ def print_rows(label: str, samples: dict[str, np.ndarray], setup, judges, second
         of_taste = 1000.0 * judge_metrics.kid(judges.descriptors(setup.taste_reference[user]), described[user])
         wall = f"{seconds:>7.1f}" if seconds is not None else f"{'—':>7}"
         cpu_text = f"{cpu:>7.1f}" if cpu is not None else f"{'—':>7}"
-        print(f"{judging.row(f'{label} [{user}]', figures)} {of_taste:>9.2f} {taste[user]:>6.0%} {wall} {cpu_text}")
+        low, high = judge_metrics.share_interval(round(figures["mtcnn_99"] * len(images)), len(images))
+        print(f"{judging.row(f'{label} [{user}]', figures)} {of_taste:>9.2f} {taste[user]:>6.0%} {wall} {cpu_text} "
+              f"{f'{low:.0%}–{high:.0%}':>13}")
 
 
 def print_base_rows(base: Path, args: argparse.Namespace, setup, judges, wall: float | None) -> np.ndarray:
@@ -110,7 +113,7 @@ def main() -> None:
           f"copy limit {judge_metrics.copy_limit(judges.descriptors(np.concatenate(list(setup.likes.values())))):.3f}")
     print(f"taste references (real faces nobody liked, of each user's taste): "
           f"{', '.join(f'{user} {len(faces)}' for user, faces in setup.taste_reference.items())}")
-    print(f"{judging.HEADER} {'KID taste':>9} {'taste':>6} {'wall s':>7} {'cpu s':>7}")
+    print(f"{judging.HEADER} {'KID taste':>9} {'taste':>6} {'wall s':>7} {'cpu s':>7} {'MTCNN≥.99 CI':>13}")
     print_rows("real faces (the crowd)", {user: setup.crowd for user in setup.likes}, setup, judges)
     print_rows("the user's own likes", setup.likes, setup, judges)
     started = time.perf_counter()
