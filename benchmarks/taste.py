@@ -16,7 +16,8 @@ faces nobody liked that are of the user's taste (crowd and reference alike): aga
 set that follows one taste scores a higher KID for the taste alone (the users' own likes do). Wall and CPU
 seconds are per user. MTCNN≥.99 CI: where the share of faces drawn alike would land nine times out of ten (a
 90 % interval; at 64 faces it spans about 15 points). Taste accuracy: the share of a user's faces nearer their
-own likes' descriptor centroid than any other user's (chance 1/users). Needs the bench extra: pip install -e '.[bench]'.
+own likes' descriptor centroid than any other user's (chance 1/users).
+Needs the bench extra: pip install -e '.[bench]'.
 """
 
 from __future__ import annotations
