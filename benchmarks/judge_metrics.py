@@ -74,10 +74,10 @@ def taste_accuracy(samples: dict[str, np.ndarray], likes: dict[str, np.ndarray])
     return {user: float((nearest_taste(samples[user], likes) == users.index(user)).mean()) for user in samples}
 
 
-def share_interval(passed: int, total: int) -> tuple[float, float]:
-    """The 90 % Wilson score interval of a share of `passed` out of `total`: where a detector's pass share of
-    faces drawn alike would land nine times out of ten (at 64 faces, about ±8 points)."""
-    share, spread = passed / total, INTERVAL_Z ** 2 / total
+def share_interval(share: float, total: int) -> tuple[float, float]:
+    """The 90 % Wilson score interval of a pass share measured on `total` faces: where a detector's pass share
+    of faces drawn alike would land nine times out of ten (at 64 faces, about ±8 points)."""
+    spread = INTERVAL_Z ** 2 / total
     centre = (share + spread / 2) / (1 + spread)
     half = INTERVAL_Z * np.sqrt(share * (1 - share) / total + spread / (4 * total)) / (1 + spread)
     return float(max(centre - half, 0.0)), float(min(centre + half, 1.0))

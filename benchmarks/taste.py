@@ -83,7 +83,7 @@ def print_rows(label: str, samples: dict[str, np.ndarray], setup, judges, second
         of_taste = 1000.0 * judge_metrics.kid(judges.descriptors(setup.taste_reference[user]), described[user])
         wall = f"{seconds:>7.1f}" if seconds is not None else f"{'—':>7}"
         cpu_text = f"{cpu:>7.1f}" if cpu is not None else f"{'—':>7}"
-        low, high = judge_metrics.share_interval(round(figures["mtcnn_99"] * len(images)), len(images))
+        low, high = judge_metrics.share_interval(figures["mtcnn_99"], len(images))
         print(f"{judging.row(f'{label} [{user}]', figures)} {of_taste:>9.2f} {taste[user]:>6.0%} {wall} {cpu_text} "
               f"{f'{low:.0%}–{high:.0%}':>13}")
 

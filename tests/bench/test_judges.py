@@ -129,8 +129,8 @@ def test_a_users_likes_are_nearer_real_faces_of_their_taste_than_of_the_others(j
 
 
 def test_a_pass_share_interval_holds_the_share_and_narrows_with_more_faces():
-    low, high = judge_metrics.share_interval(32, 64)
+    low, high = judge_metrics.share_interval(32 / 64, 64)
     assert low == pytest.approx(0.399, abs=1e-3) and high == pytest.approx(0.601, abs=1e-3)  # Wilson, 90 %
-    assert judge_metrics.share_interval(0, 10)[0] == 0.0 and judge_metrics.share_interval(10, 10)[1] == 1.0
-    wide, narrow = judge_metrics.share_interval(54, 64), judge_metrics.share_interval(216, 256)
+    assert judge_metrics.share_interval(0.0, 10)[0] == 0.0 and judge_metrics.share_interval(1.0, 10)[1] == 1.0
+    wide, narrow = judge_metrics.share_interval(54 / 64, 64), judge_metrics.share_interval(216 / 256, 256)
     assert wide[0] < narrow[0] < 54 / 64 < narrow[1] < wide[1]
