@@ -9,7 +9,7 @@ PRECISIONS = ("float32", "mixed_bfloat16")
 PRECISION_CHOICES = ("auto", *PRECISIONS)  # auto: resolved by the plan from the CPU's units
 STRATEGIES = ("default", "mirrored")
 UPSAMPLINGS = ("nearest", "bilinear")
-# latent: the likes' codes mixed and drawn by the base; finetune: train from the base; both: fine-tune, then draw
+# latent: faces drawn by the base near the likes' codes; finetune: train from the base; both: fine-tune, then draw
 # at the likes' codes; auto: resolved by the plan (recipe.personalize_choice).
 PERSONALIZATIONS = ("auto", "latent", "finetune", "both")
 AUGMENTATIONS = ("color", "translation", "cutout")

@@ -176,7 +176,7 @@ def _train_and_select(training_set, user_id, plan: TrainingPlan, progress, timin
 
 
 def _draw_and_select(training_set, user_id, plan: TrainingPlan, trainer, timings) -> Selection:
-    """Draw faces at mixes of the likes' codes (by the fine-tuned sampler when given a trainer, else the
+    """Draw faces near the likes' codes (by the fine-tuned sampler when given a trainer, else the
     base's) and choose one to publish."""
     from devface_core.gan.latent import LatentBase  # TensorFlow loads only when faces are drawn
 

@@ -1,12 +1,11 @@
 """A user's faces without training a GAN: their likes' codes (the base's encoder, optionally refined), the
-base's sampler tuned for a few steps to redraw the likes from those codes, and mixes of the codes drawn by it.
+base's sampler tuned for a few steps to redraw the likes from those codes, and codes near them drawn by it.
 
 The tuning is "pivotal": the codes stay where the encoder put them and the weights of the sampler's layers
 that read the code move instead (its convolutions keep the base's texture), so that a face drawn near a
 like's code shows that like's hair, glasses and face shape, which a base's plain noise vector alone could
-not reach. Each face then starts from a like's code, every like in turn (or a mix of LIKES_PER_FACE
-of them, kept at their length: an average of codes is shorter, and a short code draws a bland, average face)
-and takes a random step as long as the code itself.
+not reach. Each face then starts from one like's code, every like in turn, and takes a random step as long
+as the code itself.
 """
 
 from __future__ import annotations
@@ -21,11 +20,6 @@ from devface_core.gan.graphs import compiled
 from devface_core.gan.recipe import check_latent_base, model_options
 from devface_core.gan.sampling import to_pixels
 
-# The figures below are the taste benchmark's two users on a base pretrained without their likes
-# (docs/benchmarks.md, "Taste in seconds"). Each face starts from one like's code: mixing two, the faces
-# were less varied (identity diversity 0.87 / 0.93× the likes' against 0.99 / 0.97×) and further from real
-# faces' statistics (KID 1.96 / 2.20 against 1.35 / 1.59), for the same taste (100 / 94 % and 100 / 95 %).
-LIKES_PER_FACE = 1
 # A random step of this length relative to the code's own length, so faces from the same like differ and
 # none redraws it: at 0.7 the faces stayed nearer the likes but were less varied and KID was higher; wider
 # steps (1.5, 2 on the shipped base) lost taste.
@@ -106,11 +100,11 @@ class LatentBase:
     def personal_faces(self, likes: np.ndarray, count: int, seed: int = 0, refine_steps: int = 0,
                        pivot_steps: int = 0) -> np.ndarray:
         """`count` uint8 faces for a user's likes: their codes (codes), the sampler tuned to redraw them from
-        those codes for `pivot_steps` (tune), then mixes of the codes (mixed_codes)."""
+        those codes for `pivot_steps` (tune), then codes near theirs (stepped_codes)."""
         likes = likes_drawn_from(likes, seed)  # chosen once: the codes and the tuning share them
         codes = self.codes(likes, refine_steps, seed)
         self.tune(codes, likes, pivot_steps)
-        return self.draw(mixed_codes(codes, count, seed))
+        return self.draw(stepped_codes(codes, count, seed))
 
     def faces_for(self, config: Config, likes: np.ndarray) -> np.ndarray:
         """A run's faces for a user's likes: personal_faces with the run's latent_faces, seed, refine and pivot
@@ -154,23 +148,18 @@ def likes_drawn_from(likes: np.ndarray, seed: int = 0) -> np.ndarray:
     return likes[np.sort(np.random.default_rng(seed).choice(len(likes), LIKES_DRAWN_FROM, replace=False))]
 
 
-def mixed_codes(codes: np.ndarray, count: int, seed: int = 0) -> np.ndarray:
-    """`count` codes, each a mix of up to LIKES_PER_FACE of `codes` led by an even anchor (even_anchors), at
-    their length, plus a step."""
+def stepped_codes(codes: np.ndarray, count: int, seed: int = 0) -> np.ndarray:
+    """`count` codes, each a like's code (every like in turn: even_anchors) plus a random step SPREAD times as
+    long as that code."""
+    # One like's code each: mixing two (at their length: an average of codes is shorter, and a short code draws
+    # a bland, average face), the taste benchmark's two users on a base pretrained without their likes got less
+    # varied faces (identity diversity 0.87 / 0.93× the likes' against 0.99 / 0.97×), further from real faces'
+    # statistics (KID 1.96 / 2.20 against 1.35 / 1.59), for the same taste (docs/benchmarks.md, "Taste in seconds").
     rng = np.random.default_rng(seed)
-    per_face = min(LIKES_PER_FACE, len(codes))
-    lengths = np.linalg.norm(codes, axis=1)
-    mixed = np.empty((count, codes.shape[1]), np.float32)
-    for index, anchor in enumerate(even_anchors(len(codes), count, rng)):
-        others = np.delete(np.arange(len(codes)), anchor)
-        chosen = np.concatenate([[anchor], rng.choice(others, per_face - 1, replace=False)])
-        weights = rng.dirichlet(np.ones(per_face))
-        mix = weights @ codes[chosen]
-        length = weights @ lengths[chosen]
-        mix *= length / max(float(np.linalg.norm(mix)), 1e-6)
-        step = rng.standard_normal(codes.shape[1])
-        mixed[index] = mix + SPREAD * length * step / np.linalg.norm(step)
-    return mixed
+    starts = codes[even_anchors(len(codes), count, rng)]
+    steps = rng.standard_normal((count, codes.shape[1]))
+    lengths = np.linalg.norm(starts, axis=1, keepdims=True)
+    return (starts + SPREAD * lengths * steps / np.linalg.norm(steps, axis=1, keepdims=True)).astype(np.float32)
 
 
 def even_anchors(likes: int, count: int, rng: np.random.Generator) -> np.ndarray:

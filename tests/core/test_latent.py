@@ -60,18 +60,19 @@ def test_pretraining_trains_an_encoder_that_finds_the_samplers_own_noise(latent_
     assert error < 0.5 * np.mean((encode(untrained, drawn) - noise) ** 2) and error < 0.5
 
 
-def test_a_users_codes_stay_with_the_likes_they_mix_and_mixes_keep_their_length():
+def test_each_code_is_a_likes_code_plus_a_step_as_long_as_it():
     rng = np.random.default_rng(0)
     direction = np.eye(8)[0] * 3.0
     ann, bob = (rng.normal(size=(6, 8)) * 0.3 + sign * direction for sign in (1, -1))
-    mixed = latent.mixed_codes(ann, 200, seed=1)
-    assert np.all(np.linalg.norm(mixed - ann.mean(0), axis=1) < np.linalg.norm(mixed - bob.mean(0), axis=1))
-    lengths = np.linalg.norm(ann, axis=1)
-    assert np.all(np.linalg.norm(mixed, axis=1) <= lengths.max() * (1 + latent.SPREAD) + 1e-5)
-    assert np.all(np.linalg.norm(mixed, axis=1) >= lengths.min() * (1 - latent.SPREAD) - 1e-5)
-    assert np.array_equal(mixed, latent.mixed_codes(ann, 200, seed=1))
-    assert not np.array_equal(mixed, latent.mixed_codes(ann, 200, seed=2))
-    assert min(np.linalg.norm(mixed[:, None] - ann[None], axis=-1).min(axis=1)) > 0  # no like drawn as it was
+    stepped = latent.stepped_codes(ann, 200, seed=1)
+    assert np.all(np.linalg.norm(stepped - ann.mean(0), axis=1) < np.linalg.norm(stepped - bob.mean(0), axis=1))
+    # Some like of ann's lies exactly one step (SPREAD times its length) from each code.
+    apart = np.linalg.norm(stepped[:, None] - ann[None], axis=-1)
+    steps = latent.SPREAD * np.linalg.norm(ann, axis=1)
+    assert np.all(np.isclose(apart, steps[None], rtol=1e-5).any(axis=1))
+    assert stepped.dtype == np.float32 and np.array_equal(stepped, latent.stepped_codes(ann, 200, seed=1))
+    assert not np.array_equal(stepped, latent.stepped_codes(ann, 200, seed=2))
+    assert apart.min() > 0  # no like drawn as it was
 
 
 def test_refining_codes_finds_the_code_a_face_was_drawn_from(latent_base):
@@ -244,6 +245,6 @@ def test_every_like_anchors_as_many_faces_as_any_other():
         shares = np.bincount(anchors, minlength=likes)
         assert len(anchors) == count and shares.max() - shares.min() <= 1
     codes = np.eye(16, 64, dtype=np.float32) * 5.0  # far apart: each face lies nearest the like it starts from
-    faces = latent.mixed_codes(codes, 64, seed=3)
+    faces = latent.stepped_codes(codes, 64, seed=3)
     nearest = np.linalg.norm(faces[:, None] - codes[None], axis=-1).argmin(axis=1)
     assert np.bincount(nearest, minlength=16).tolist() == [4] * 16
