@@ -41,8 +41,8 @@ class Config:
     The defaults are benchmarks/quality.py's few-image recipe: the `fast` architecture with adaptive
     DiffAugment, flips and a weight average (and R1 and minibatch stddev for bases and fine-tunes),
     trained for a number of steps (a GAN learns per step, and a user with 10 likes has one step per
-    epoch, so snapshots and checkpoints count steps too), publishing the most realistic sample of the
-    snapshot whose 16 samples together score best.
+    epoch, so snapshots and checkpoints count steps too), publishing, of the snapshot whose 16 samples
+    together score best, the sample with the most detail in its centre among those nearest the likes.
     """
 
     epochs: int = int_setting(100_000, "budget", "Passes over the user's images (a cap; max_steps usually stops a run).",

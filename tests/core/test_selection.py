@@ -1,5 +1,6 @@
 """Selection: `latest` is by numeric epoch, whatever the digit count; `best` by the patch realism of
-each snapshot's samples together, then of its samples one by one; neither publishes a near copy."""
+each snapshot's samples together, then by the detail in the centre of its samples nearest the likes one by
+one; neither publishes a near copy."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import pytest
 
 from devface_core import quality
 from devface_core.errors import NearCopyError
-from devface_core.selection import select_snapshot
+from devface_core.imaging import resized_faces
+from devface_core.selection import SHORTLIST_SHARE, select_snapshot
 from devface_core.types import Snapshot
 from tests.helpers.images import demo_faces
 
@@ -65,6 +67,18 @@ def test_best_judges_a_snapshot_by_its_samples_together_not_one_by_one():
     best = select_snapshot([varied, same], "best", liked)
     assert (best.snapshot.step, best.sample_index) == (10, 0)  # the varied snapshot's most realistic face
     assert "samples together: step 10" in best.reason
+
+
+def test_best_publishes_the_most_detailed_centre_of_the_samples_nearest_the_likes():
+    liked = demo_faces()
+    sharp = demo_faces(14)[13]
+    soft = resized_faces(resized_faces(sharp[None], 16), 32)[0].astype(np.uint8)  # its finest detail gone
+    faces = np.concatenate([[soft, sharp], noise(2 * SHORTLIST_SHARE - 2, seed=4)])  # the noise: all detail
+    scores = quality.sample_scores(faces, liked)
+    assert sorted(np.argsort(scores)[:2]) == [0, 1] and scores[0] < scores[1]  # the soft face alone scores best
+    best = select_snapshot([Snapshot(step=1, images=faces)], "best", liked)
+    assert best.sample_index == 1 and best.score == round(scores[1], 3)
+    assert "the most detailed centre of its 2 nearest" in best.reason
 
 
 def test_best_breaks_a_tie_for_the_newest_snapshot():
