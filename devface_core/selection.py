@@ -18,10 +18,10 @@ from devface_core.likes_detail import finest_detail
 from devface_core.types import Snapshot
 
 # `best` shortlists this share (one in SHORTLIST_SHARE) of a snapshot's samples, those whose patches lie nearest the
-# likes', and publishes the one with the most detail in its centre. On 144 pools of 64 faces drawn by `personalize
-# latent` from the shipped base (six tastes), MTCNN found a face at 0.99 in 95 % of these picks against 90 % of the
-# nearest sample's alone, for the same taste, at 0.71 of a photo's sharpness against 0.60 (docs/benchmarks.md,
-# "The published face: the most detailed of the nearest quarter"). The whole pool's most detailed faces lose the taste.
+# likes', and publishes the one with the most detail in its centre. On 240 pools of 64 faces drawn by `personalize
+# latent` from the shipped base (six tastes), MTCNN found a face at 0.99 in 94 % of these picks against 89 % of the
+# nearest sample's alone, for the same taste, at 0.70 of a photo's sharpness against 0.60 (docs/benchmarks.md,
+# "The published face"). The whole pool's most detailed faces lose the taste.
 SHORTLIST_SHARE = 4
 
 
