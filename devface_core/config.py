@@ -130,8 +130,8 @@ class Config:
     finetune_steps: int = int_setting(500, "budget", "Fine-tuning from a base stops after this many steps "
                                       "(0: max-steps alone).", minimum=0, cli="train")
     personalize: str = choice_setting(
-        "auto", PERSONALIZATIONS, "recipe", "How a user's faces come from a base (--init-from): latent (their likes' "
-        "codes, stepped from and drawn by the base: seconds, needs a base with an encoder), finetune (train from the base), "
+        "auto", PERSONALIZATIONS, "recipe", "How a user's faces come from a base (--init-from): latent (faces the base "
+        "draws near their likes' codes: seconds, needs a base with an encoder), finetune (train from the base), "
         "both (fine-tune, then draw at the likes' codes); auto: latent when the base has an encoder, else finetune.",
         cli="personal")
     latent_faces: int = int_setting(64, "snapshots", "Faces drawn from the likes' codes to choose from (personalize "
