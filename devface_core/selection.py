@@ -77,7 +77,7 @@ def select_latest(snapshots: Sequence[Snapshot], liked: np.ndarray | None = None
 
 def select_best(snapshots: Sequence[Snapshot], liked: np.ndarray | None = None) -> Selection:
     """Of the snapshot whose samples, taken together, score best (see `best_snapshot`), the sample with the
-    most detail in its centre among those nearest the likes by 7×7 patch SWD (nearest_share, centre_detail)."""
+    most detail in its centre among those nearest the likes by 7×7 patch SWD (shortlist_pick)."""
     kept, limit = candidates(snapshots, liked)
     if liked is None or len(liked) == 0:
         raise ConfigError("select=best needs the liked images to compare with")
@@ -86,21 +86,22 @@ def select_best(snapshots: Sequence[Snapshot], liked: np.ndarray | None = None) 
     set_scores = {step: quality.set_score(np.stack([c.pixels for c in group]), reference)
                   for step, group in groups.items()}
     step, latest = best_snapshot(set_scores), kept[0].snapshot.step
-    scores = quality.sample_scores(np.stack([c.pixels for c in groups[step]]), reference)
-    shortlist = nearest_share(scores)
-    winner = max(shortlist, key=lambda index: centre_detail(groups[step][index].pixels))
+    faces = np.stack([c.pixels for c in groups[step]])
+    scores = quality.sample_scores(faces, reference)
+    winner, shortlisted = shortlist_pick(faces, scores)
     choice = groups[step][winner]
     reason = (f"best of {len(groups)} snapshots ({len(kept)} candidates) by the patch realism of each snapshot's "
               f"samples together: step {step} (SWD {set_scores[step]:.1f}, lower is better; the latest, step "
               f"{latest}, {set_scores[latest]:.1f}), its sample {choice.index} at SWD {scores[winner]:.1f} alone, "
-              f"the most detailed centre of its {len(shortlist)} nearest")
+              f"the most detailed centre of its {shortlisted} nearest")
     return Selection(choice.snapshot, choice.index, round(scores[winner], 3), reason + _copy_note(choice, limit))
 
 
-def nearest_share(scores: Sequence[float]) -> list[int]:
-    """The indices of the lowest scores, one in SHORTLIST_SHARE of them (at least one), lowest first."""
-    count = max(1, len(scores) // SHORTLIST_SHARE)
-    return [int(index) for index in np.argsort(scores, kind="stable")[:count]]
+def shortlist_pick(faces: np.ndarray, scores: Sequence[float]) -> tuple[int, int]:
+    """(the index of the uint8 face `best` publishes, how many were shortlisted): of the lowest `scores`, one in
+    SHORTLIST_SHARE of them (at least one), the face with the most centre_detail (the lowest score on a tie)."""
+    shortlist = np.argsort(scores, kind="stable")[:max(1, len(scores) // SHORTLIST_SHARE)]
+    return int(max(shortlist, key=lambda index: centre_detail(faces[index]))), len(shortlist)
 
 
 def centre_detail(face: np.ndarray) -> float:

@@ -171,8 +171,8 @@ def test_a_near_copy_of_a_like_drawn_from_the_codes_is_never_published(latent_ba
     drawn = latent.LatentBase.load(latent_run(folder)).personal_faces(liked, 7)
     planted = np.concatenate([liked[:1], drawn])
     # Without the near-copy rule, `best` would publish the planted like: nearest the likes, most detailed of those.
-    shortlist = selection.nearest_share(quality.sample_scores(planted, quality.liked_distribution(liked)))
-    assert max(shortlist, key=lambda index: selection.centre_detail(planted[index])) == 0
+    scores = quality.sample_scores(planted, quality.liked_distribution(liked))
+    assert selection.shortlist_pick(planted, scores)[0] == 0
     monkeypatch.setattr(latent.LatentBase, "personal_faces", lambda self, *args: planted)
     sink = MemoryAdapter(space="latent-test-copy")
     report = run_pipeline(crowd, sink, "ann", latent_run(folder, personalize="latent"))
