@@ -1,7 +1,7 @@
 """The taste benchmark: do users who like different faces get different faces?
 
 Run: python benchmarks/taste.py [--users 2] [--pretrain-steps 3000 | --base DIR] [--encoder-steps 1000] [--adapt-steps 1000]
-     [--finetune-steps 500] [--scratch-steps 1500] [--samples 64] [--sheets DIR] [--quick]
+     [--finetune-steps 500] [--scratch-steps 1500] [--samples 64] [--runs 64] [--sheets DIR] [--quick]
 From ../shared/data/frontend_faces (100 varied faces), dlib's face descriptors are split into --users
 clusters (k-means); each user likes the 10 faces nearest one cluster's centre. Of the faces no user
 liked, every third (up to 30) is held out as the real reference (KID); the rest are the crowd a base
@@ -11,10 +11,12 @@ the base's samples of each user's taste alone (those the taste judge gives to th
 what a perfect filter of the base would publish, the fair match for a personalised set, which is narrow too),
 the pool's faces nearest each user's likes (the base's own faces as near the likes as a judge can pick them),
 each user's default fine-tune from it, each user's faces drawn at their likes' codes by the base (personalize
-latent), and (with --scratch-steps) each user trained from scratch. KID taste is KID×1000 against the real
+latent), then the face a run publishes (select best) in each of --runs runs (seeds) per user: chosen among the
+base's own samples, and among the faces drawn at the likes' codes (what the user sees), and (with
+--scratch-steps) each user trained from scratch. KID taste is KID×1000 against the real
 faces nobody liked that are of the user's taste (crowd and reference alike): against the mixed reference, a
 set that follows one taste scores a higher KID for the taste alone (the users' own likes do). Wall and CPU
-seconds are per user. MTCNN≥.99 CI: where the share of faces drawn alike would land nine times out of ten (a
+seconds are per user (per run for the published faces). MTCNN≥.99 CI: where the share of faces drawn alike would land nine times out of ten (a
 90 % interval; at 64 faces it spans about 15 points). Taste accuracy: the share of a user's faces nearer their
 own likes' descriptor centroid than any other user's (chance 1/users).
 Needs the bench extra: pip install -e '.[bench]'.
@@ -52,6 +54,7 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--finetune-steps", type=int, default=0, help="fine-tune length (0: the default)")
     parser.add_argument("--scratch-steps", type=int, default=0, help="also train each user from scratch this long")
     parser.add_argument("--samples", type=int, default=64, help="faces generated per user and recipe")
+    parser.add_argument("--runs", type=int, default=64, help="runs per user whose published faces are judged")
     parser.add_argument("--image-size", type=int, default=64)
     parser.add_argument("--sheets", type=Path, help="folder for contact sheets (default: a temporary one)")
     parser.add_argument("--thumbnails", type=Path, help="also write one PNG: a row of generated faces per recipe and user")
@@ -61,7 +64,7 @@ def parse_arguments() -> argparse.Namespace:
     if args.quick:
         # Training from scratch is the fine-tune's code without a base: the quick run leaves it out.
         args.pretrain_steps, args.finetune_steps, args.encoder_steps, args.adapt_steps = 8, 2, 4, 2
-        args.samples, args.image_size = 4, 16
+        args.samples, args.image_size, args.runs = 4, 16, 2
         # Judging is most of a quick run (MTCNN and dlib take about 0.3 s per face): 40 of the 100 faces.
         args.faces, args.likes_each, args.reference = 40, 6, 10
     return args
@@ -127,11 +130,17 @@ def main() -> None:
     drawn, wall, cpu = taste_setup.latent_per_user(setup.likes, args.samples, base)
     print_rows("latent: the likes' codes", drawn, setup, judges, wall, cpu)
     taste_setup.write_sheets(sheets / "latent", setup.likes, drawn)
+    picked, _, _ = taste_setup.published_per_user(setup.likes, args.runs, base, latent=False)
+    print_rows("base, the face best picks", picked, setup, judges)
+    published, wall, cpu = taste_setup.published_per_user(setup.likes, args.runs, base)
+    print_rows("latent: the face published", published, setup, judges, wall, cpu)
+    taste_setup.write_sheets(sheets / "published", setup.likes, published)
     taste_setup.write_sheets(sheets / "finetune", setup.likes, tuned)
     # Generated faces only: the likes are photos from ../shared/data, which stay out of the project.
     thumbnails = [("base, untouched", base_samples)]
     thumbnails += [(f"{user} fine-tune", faces) for user, faces in tuned.items()]
     thumbnails += [(f"{user} latent", faces) for user, faces in drawn.items()]
+    thumbnails += [(f"{user} published", faces) for user, faces in published.items()]
     if args.scratch_steps:
         scratch, wall, cpu = taste_setup.per_user(setup.likes, args.samples, args.scratch_steps, None)
         print_rows("from scratch", scratch, setup, judges, wall, cpu)

@@ -161,6 +161,34 @@ def latent_per_user(likes: dict[str, np.ndarray], count: int, base: Path):
     return samples, float(np.mean(walls)), float(np.mean(cpus))
 
 
+def published_per_user(likes: dict[str, np.ndarray], runs: int, base: Path, latent: bool = True):
+    """Per user, the face `devface-run` publishes (`select` at its default, best) in each of `runs` runs, seeds
+    0 to runs − 1: chosen among faces drawn at the likes' codes (personalize latent, the base loaded afresh for
+    each run as a run loads it) or, with `latent` False, among as many of the base's own samples; and the mean
+    wall and CPU seconds of a run's drawing and choosing."""
+    from devface_core.config_loading import load_config
+    from devface_core.gan.latent import LatentBase
+    from devface_core.gan.trainer import Trainer
+    from devface_core.selection import select_snapshot
+    from devface_core.types import Snapshot
+
+    published, walls, cpus = {}, [], []
+    for user, faces in likes.items():
+        sampler = None if latent else Trainer(load_config(environ={}, overrides={"init_from": str(base)}))
+        chosen = []
+        for seed in range(runs):
+            config = load_config(environ={}, overrides={"init_from": str(base), "seed": seed})
+            started, cpu = time.perf_counter(), time.process_time()
+            drawn = (LatentBase.load(config).faces_for(config, faces) if latent
+                     else sampler.generate(config.latent_faces, seed))
+            choice = select_snapshot([Snapshot(step=0, images=drawn)], config.select, faces)
+            walls.append(time.perf_counter() - started)
+            cpus.append(time.process_time() - cpu)
+            chosen.append(drawn[choice.sample_index])
+        published[user] = np.stack(chosen)
+    return published, float(np.mean(walls)), float(np.mean(cpus))
+
+
 def write_sheets(folder: Path, likes: dict[str, np.ndarray], samples: dict[str, np.ndarray]) -> None:
     """Per user, a contact sheet: their likes in the first row, their faces below."""
     from devface_core.contact_sheet import write_contact_sheet

@@ -125,9 +125,12 @@ def test_taste_judges_every_recipe_for_each_user():
     assert labels == [label for label in ("real faces (the crowd)", "the user's own likes", "base, untouched",
                                           "base, only the user's taste", "base, nearest the user's likes",
                                           "fine-tune from the base",
-                                          "latent: the likes' codes")
+                                          "latent: the likes' codes", "base, the face best picks",
+                                          "latent: the face published")
                       for _ in range(2)]
     own_likes_taste = [row.split()[-4] for row in rows if row.startswith("the user's own likes")]
+    # one published face per run: the quick run's 2 runs per user, each chosen among its 64 drawn faces
+    assert [row.split("] ")[1].split()[0] for row in rows if "the face" in row] == ["2"] * 4
     assert own_likes_taste == ["100%", "100%"]
     references = next(line for line in lines if line.startswith("taste references"))
     assert [int(part.split()[-1]) for part in references.split(": ")[1].split(", ")] == [18, 10]  # 28 unliked faces
