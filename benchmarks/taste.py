@@ -105,6 +105,17 @@ def print_base_rows(base: Path, args: argparse.Namespace, setup, judges, wall: f
     return pool[:args.samples]
 
 
+def print_published_rows(base: Path, args: argparse.Namespace, setup, judges, sheets: Path) -> dict[str, np.ndarray]:
+    """The face a run publishes, once per run (args.runs seeds): chosen among the base's own samples, then
+    among the faces drawn at the user's likes' codes (those returned, and written to a contact sheet)."""
+    picked, _, _ = taste_setup.published_per_user(setup.likes, args.runs, base, latent=False)
+    print_rows("base, the face best picks", picked, setup, judges)
+    published, wall, cpu = taste_setup.published_per_user(setup.likes, args.runs, base)
+    print_rows("latent: the face published", published, setup, judges, wall, cpu)
+    taste_setup.write_sheets(sheets / "published", setup.likes, published)
+    return published
+
+
 def main() -> None:
     """Build the users, train each recipe, judge every set and print the table."""
     args = parse_arguments()
@@ -130,11 +141,7 @@ def main() -> None:
     drawn, wall, cpu = taste_setup.latent_per_user(setup.likes, args.samples, base)
     print_rows("latent: the likes' codes", drawn, setup, judges, wall, cpu)
     taste_setup.write_sheets(sheets / "latent", setup.likes, drawn)
-    picked, _, _ = taste_setup.published_per_user(setup.likes, args.runs, base, latent=False)
-    print_rows("base, the face best picks", picked, setup, judges)
-    published, wall, cpu = taste_setup.published_per_user(setup.likes, args.runs, base)
-    print_rows("latent: the face published", published, setup, judges, wall, cpu)
-    taste_setup.write_sheets(sheets / "published", setup.likes, published)
+    published = print_published_rows(base, args, setup, judges, sheets)
     taste_setup.write_sheets(sheets / "finetune", setup.likes, tuned)
     # Generated faces only: the likes are photos from ../shared/data, which stay out of the project.
     thumbnails = [("base, untouched", base_samples)]
