@@ -178,16 +178,16 @@ def _train_and_select(training_set, user_id, plan: TrainingPlan, progress, timin
 def _draw_and_select(training_set, user_id, plan: TrainingPlan, trainer, timings) -> Selection:
     """Draw faces near the likes' codes (by the fine-tuned sampler when given a trainer, else the
     base's) and choose one to publish."""
-    from devface_core.gan.latent import LatentBase  # TensorFlow loads only when faces are drawn
+    from devface_core.gan import latent_pool  # TensorFlow loads only when faces are drawn
 
     config = plan.config
     started = time.perf_counter()
     if trainer is not None:
         trainer.standing_statistics()
-    base = LatentBase.load(config, trainer.sampler if trainer else None)
-    faces = base.faces_for(config, training_set.images)
-    if config.save_generator:  # the sampler that drew the faces, tuned to this user's likes
-        base.sampler.save(config.save_generator)
+    with latent_pool.lent(config, trainer.sampler if trainer else None) as base:
+        faces = base.faces_for(config, training_set.images)
+        if config.save_generator:  # the sampler that drew the faces, tuned to this user's likes
+            base.sampler.save(config.save_generator)
     snapshot = Snapshot(step=trainer.steps_done if trainer else 0, images=faces, epoch=trainer.epochs_done if trainer else 0)
     timings["draw"] = time.perf_counter() - started
     if config.contact_sheets:

@@ -42,8 +42,22 @@ class LatentBase:
         codes = tf.TensorSpec([None, int(sampler.inputs[0].shape[-1])], tf.float32)
         side = int(sampler.outputs[0].shape[1])
         images = tf.TensorSpec([None, side, side, 3], tf.float32)
-        # One trace per loaded base, whatever the number of likes and steps.
+        # One trace per loaded base, whatever the number of likes and steps, and one tuning optimizer: a base
+        # lent to run after run (latent_pool) neither traces nor builds again, and restore() puts it back.
         self._refine = tf.function(self._refined, input_signature=[codes, images, tf.TensorSpec([], tf.int32)])
+        self._tuned = code_reading_weights(sampler)
+        self._optimizer = keras.optimizers.Adam(PIVOT_RATE)
+        self._optimizer.build(self._tuned)
+        self._tune_step = compiled(self._tuning_step, input_signature=[codes, images])
+        self._start = [(variable, variable.numpy()) for variable in self._optimizer.variables]
+        self._base_weights = sampler.get_weights()
+
+    def restore(self, sampler=None) -> None:
+        """Put the sampler back to the base's weights (or to `sampler`'s, a fine-tune of it) and the tuning
+        optimizer back to its start: the state a fresh load has."""
+        self.sampler.set_weights(self._base_weights if sampler is None else sampler.get_weights())
+        for variable, value in self._start:
+            variable.assign(value)
 
     @classmethod
     def load(cls, config: Config, sampler=None) -> "LatentBase":
@@ -54,11 +68,10 @@ class LatentBase:
 
         check_latent_base(config.init_from)
         encoder = load_model_weights(build_encoder(config.image_size, config.z_dim), config.init_from, "encoder")
-        own = build_sampler(config)
-        if sampler is None:
-            return cls(load_model_weights(own, config.init_from, "sampler"), encoder)
-        own.set_weights(sampler.get_weights())  # a copy: tuning it leaves the fine-tune's own sampler as it was
-        return cls(own, encoder)
+        base = cls(load_model_weights(build_sampler(config), config.init_from, "sampler"), encoder)
+        if sampler is not None:
+            base.restore(sampler)  # a copy: tuning it leaves the fine-tune's own sampler as it was
+        return base
 
     def codes(self, likes: np.ndarray, refine_steps: int = 0, seed: int = 0) -> np.ndarray:
         """The codes of up to LIKES_DRAWN_FROM uint8 likes (likes_drawn_from), refined for `refine_steps`
@@ -79,19 +92,9 @@ class LatentBase:
         if not steps:
             return
         targets = tf.cast(likes, tf.float32) / 127.5 - 1.0
-        weights = code_reading_weights(self.sampler)
-        optimizer = keras.optimizers.Adam(PIVOT_RATE)
-        optimizer.build(weights)
-
-        @compiled
-        def step(codes):
-            with tf.GradientTape() as tape:
-                loss = pyramid_l1(tf.cast(self.sampler(codes, training=False), tf.float32), targets)
-            optimizer.apply_gradients(zip(tape.gradient(loss, weights), weights))
-
         codes = tf.constant(codes, tf.float32)
         for _ in range(steps):
-            step(codes)
+            self._tune_step(codes, targets)
 
     def draw(self, codes: np.ndarray) -> np.ndarray:
         """uint8 faces for codes."""
@@ -111,6 +114,11 @@ class LatentBase:
         steps (what `devface-run` publishes from, and what benchmarks/taste.py judges)."""
         return self.personal_faces(likes, config.latent_faces, config.seed, config.latent_refine_steps,
                                    config.latent_pivot_steps)
+
+    def _tuning_step(self, codes: tf.Tensor, targets: tf.Tensor) -> None:
+        with tf.GradientTape() as tape:
+            loss = pyramid_l1(tf.cast(self.sampler(codes, training=False), tf.float32), targets)
+        self._optimizer.apply_gradients(zip(tape.gradient(loss, self._tuned), self._tuned))
 
     def _refined(self, codes: tf.Tensor, targets: tf.Tensor, steps: tf.Tensor) -> tf.Tensor:
         # Adam written out on tensors, so that the whole loop is one traced function for any user.
