@@ -81,8 +81,9 @@ def test_memory_runs_the_pipeline_at_two_sizes():
 
 def test_engines_times_cold_and_warm_runs_of_the_same_users():
     lines = run_quick("engines.py")
+    assert first_words(lines[:-4], 2) == ["cold", "warm"]  # engines, then latent bases
     assert first_words(lines, 2) == ["cold", "warm"]
-    assert lines[-2].rstrip().endswith(" 1.00×")  # the baseline row
+    assert lines[-6].rstrip().endswith(" 1.00×") and lines[-2].split()[-2] == "1.00×"  # each baseline row
 
 
 # One recipe per kind of model the benchmark builds (the original architecture; a growing run), and the
