@@ -2,7 +2,7 @@
 worker) loads the base and compiles its tuning once, and lends it to each run put back to the base's weights.
 
 Loading afresh for every run cost each run the load and a trace of the tuning step, and a process grew by
-about 30 MiB a run (docs/benchmarks.md, "Warm latent bases"). A lent base is restored (LatentBase.restore) to
+30 to 60 MiB a run (docs/benchmarks.md, "Warm latent bases"). A lent base is restored (LatentBase.restore) to
 the state a fresh load has, so it draws byte for byte the faces a fresh one draws (tests/core/test_latent_pool.py).
 A base is lent to one run at a time; runs in parallel threads each get their own. A base folder rewritten in
 place (a new `devface pretrain` into it) is loaded again: its files' sizes and times are part of the key.
@@ -21,7 +21,7 @@ from devface_core.config import Config
 from devface_core.gan.latent import LatentBase
 from devface_core.gan.recipe import model_options
 
-MAX_IDLE = 2  # bases a process keeps loaded while no run uses them (a 64² base's parts: about 20 MB)
+MAX_IDLE = 2  # loaded bases (each a sampler, an encoder and the tuning's optimizer) a process keeps idle
 
 _idle: OrderedDict[tuple, list[LatentBase]] = OrderedDict()
 _lock = threading.Lock()
