@@ -51,3 +51,23 @@ def test_a_base_folder_rewritten_in_place_is_loaded_again(config, tmp_path):
     os.utime(part, ns=(stamp, stamp))  # what a new `devface pretrain` into the folder does to its files
     with latent_pool.lent(config) as after:
         assert after is not before
+
+
+def test_the_pipeline_loads_a_base_once_for_user_after_user_and_publishes_what_it_did_cold(config, monkeypatch):
+    from devface_adapters.memory import MemoryAdapter
+    from devface_core import run_pipeline
+    from tests.helpers import images
+
+    store = MemoryAdapter(space="latent-pool-pipeline")
+    store.space.clear()
+    for user, first in (("ann", 0), ("bob", 3)):
+        for index in range(first, first + 3):
+            store.add(user, images.face_like(index), f"{index}.png")
+    loads, load = [], LatentBase.load.__func__
+    monkeypatch.setattr(LatentBase, "load", classmethod(lambda cls, *a: loads.append(1) or load(cls, *a)))
+    monkeypatch.setattr(latent_pool, "_idle", type(latent_pool._idle)())  # no base warm from another test
+    run_pipeline(store, store, "ann", config)
+    cold = store.space.published("ann").png
+    run_pipeline(store, store, "bob", config)
+    run_pipeline(store, store, "ann", config)
+    assert len(loads) == 1 and store.space.published("ann").png == cold
