@@ -161,11 +161,12 @@ def latent_per_user(likes: dict[str, np.ndarray], count: int, base: Path):
     return samples, float(np.mean(walls)), float(np.mean(cpus))
 
 
-def published_per_user(likes: dict[str, np.ndarray], runs: int, base: Path, latent: bool = True):
+def published_per_user(likes: dict[str, np.ndarray], runs: int, base: Path, latent: bool = True,
+                       settings: dict | None = None):
     """Per user, the face `devface-run` publishes (`select` at its default, best) in each of `runs` runs, seeds
     0 to runs − 1: chosen among faces drawn at the likes' codes (personalize latent, the base loaded afresh for
     each run as a run loads it) or, with `latent` False, among as many of the base's own samples; and the mean
-    wall and CPU seconds of a run's drawing and choosing."""
+    wall and CPU seconds of a run's drawing and choosing. `settings`: overrides of the defaults."""
     from devface_core.config_loading import load_config
     from devface_core.gan.latent import LatentBase
     from devface_core.gan.trainer import Trainer
@@ -177,7 +178,7 @@ def published_per_user(likes: dict[str, np.ndarray], runs: int, base: Path, late
         sampler = None if latent else Trainer(load_config(environ={}, overrides={"init_from": str(base)}))
         chosen = []
         for seed in range(runs):
-            config = load_config(environ={}, overrides={"init_from": str(base), "seed": seed})
+            config = load_config(environ={}, overrides={"init_from": str(base), "seed": seed, **(settings or {})})
             started, cpu = time.perf_counter(), time.process_time()
             drawn = (LatentBase.load(config).faces_for(config, faces) if latent
                      else sampler.generate(config.latent_faces, seed))

@@ -130,7 +130,7 @@ def test_taste_judges_every_recipe_for_each_user():
                                           "latent: the face published")
                       for _ in range(2)]
     own_likes_taste = [row.split()[-4] for row in rows if row.startswith("the user's own likes")]
-    # one published face per run: the quick run's 2 runs per user, each chosen among its 64 drawn faces
+    # one published face per run: the quick run's 2 runs per user, each chosen among its 8 drawn faces
     assert [row.split("] ")[1].split()[0] for row in rows if "the face" in row] == ["2"] * 4
     assert own_likes_taste == ["100%", "100%"]
     references = next(line for line in lines if line.startswith("taste references"))
