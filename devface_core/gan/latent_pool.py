@@ -46,8 +46,9 @@ def lent(config: Config, sampler=None) -> Iterator[LatentBase]:
     from an earlier run of this process when one is idle; it goes back to the idle pool afterwards."""
     key = base_key(config)
     with _lock:
-        waiting = _idle.get(key, []) if key is not None else []
-        base = waiting.pop() if waiting else None
+        base = _idle[key].pop() if key in _idle else None
+        if key in _idle and not _idle[key]:
+            del _idle[key]  # an empty entry would be the "oldest" _give_back evicts from
     if base is None:
         base = LatentBase.load(config, sampler)
     else:

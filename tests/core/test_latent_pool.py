@@ -71,3 +71,17 @@ def test_the_pipeline_loads_a_base_once_for_user_after_user_and_publishes_what_i
     run_pipeline(store, store, "bob", config)
     run_pipeline(store, store, "ann", config)
     assert len(loads) == 1 and store.space.published("ann").png == cold
+
+
+def test_a_base_lent_out_leaves_no_empty_entry_for_the_bound_to_trip_on(config, tmp_path, monkeypatch):
+    folder = tmp_path / "other"
+    shutil.copytree(BUILTIN_BASE, folder)
+    other = load_config(environ={}, overrides={"init_from": str(folder), "latent_faces": 4, "latent_pivot_steps": 3})
+    monkeypatch.setattr(latent_pool, "MAX_IDLE", 1)
+    monkeypatch.setattr(latent_pool, "_idle", type(latent_pool._idle)())
+    with latent_pool.lent(config):
+        pass
+    with latent_pool.lent(config):  # the builtin base is out while two of the other base come back
+        with latent_pool.lent(other), latent_pool.lent(other):
+            pass
+    assert latent_pool.idle_count() == 1
