@@ -60,9 +60,9 @@ def print_latent_rows(users: int, quick: bool) -> None:
     print(f"{users} users × 10 likes, drawn at the likes' codes of the shipped base ({config.latent_faces} faces, "
           f"{config.latent_pivot_steps} tuning steps), one process")
     print(f"{'bases':<8} {'first user s':>13} {'later users s':>14} {'× cold':>7} {'MiB per later user':>19}")
-    rows, kept = {}, latent_pool.MAX_IDLE
+    rows, kept = {}, latent_pool.IDLE.limit
     for label, idle in (("cold", 0), ("warm", kept)):
-        latent_pool.MAX_IDLE, grown = idle, []  # 0: every base is dropped when its run ends
+        latent_pool.IDLE.limit, grown = idle, []  # 0: every base is dropped when its run ends
         walls = run_users(users, config, grown)
         rows[label] = statistics.mean(walls[1:])
         print(f"{label:<8} {walls[0]:>13.2f} {rows[label]:>14.2f} {rows[label] / rows['cold']:>6.2f}× "
@@ -87,8 +87,8 @@ def main() -> None:
     print(f"{args.users} users × 10 likes, {args.steps} steps at {args.image_size}², one process")
     print(f"{'engines':<8} {'first user s':>13} {'later users s':>14} {'× cold':>7}")
     rows = {}
-    for label, idle in (("cold", 0), ("warm", engines.MAX_IDLE)):
-        engines.MAX_IDLE = idle  # 0: every engine is dropped when its run ends
+    for label, idle in (("cold", 0), ("warm", engines.IDLE.limit)):
+        engines.IDLE.limit = idle  # 0: every engine is dropped when its run ends
         walls = run_users(args.users, config)
         rows[label] = statistics.mean(walls[1:])
         print(f"{label:<8} {walls[0]:>13.2f} {rows[label]:>14.2f} {rows[label] / rows['cold']:>6.2f}×")

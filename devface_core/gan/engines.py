@@ -10,14 +10,13 @@ statistics, dropout seeds, optimizer slots, the RNG, augmentation's p), so a len
 as a new one would; tests/core/test_engines.py holds it to that.
 
 Growing runs (their stages change as they train) and mirrored runs are never lent. An engine goes back to the
-idle pool when its Trainer is garbage collected; a process keeps at most MAX_IDLE idle engines.
+idle pool when its Trainer is garbage collected; a process keeps at most IDLE.limit idle engines.
 """
 
 from __future__ import annotations
 
 import json
 import threading
-from collections import OrderedDict
 
 import attrs
 import keras
@@ -30,8 +29,8 @@ from devface_core.gan.growth import growth_sides
 from devface_core.gan.recipe import TrainingPlan
 from devface_core.gan.stages import Stage, Stages
 from devface_core.gan.step import distribution_strategy
+from devface_core.idle_pool import IdlePool
 
-MAX_IDLE = 4
 # Settings that only steer the loop around the step (how long, when to sample, where outputs go): two runs
 # that differ only in these can share an engine. Any other setting, including one added later, keeps runs
 # apart: a new setting costs at most a cache miss, never a wrong graph.
@@ -41,10 +40,6 @@ LOOP_SETTINGS = frozenset({
     "max_image_bytes", "max_pixels", "decode_threads",
 })
 
-_idle: OrderedDict[tuple, list[Engine]] = OrderedDict()
-# Reentrant: a Trainer's finalizer gives its engine back from wherever garbage collection runs, which can be
-# inside `take` on the same thread.
-_lock = threading.RLock()
 # Keras seeds the initialisers it is not given a seed for (spectral normalisation's vectors among them) from
 # one process-wide counter: runs built at once in threads drew each other's numbers and started apart from
 # the same run built alone. One build at a time (a fraction of a second; tracing is not part of it).
@@ -71,6 +66,9 @@ class Engine:
             variable.assign(value)
 
 
+IDLE: IdlePool[Engine] = IdlePool(limit=4)
+
+
 def engine_key(plan: TrainingPlan) -> tuple | None:
     """What must match for two runs to share an engine; None for runs whose engine is never shared."""
     config = plan.config
@@ -83,10 +81,7 @@ def engine_key(plan: TrainingPlan) -> tuple | None:
 def take(plan: TrainingPlan) -> Engine:
     """An idle engine for this plan, reset to its initial state, or a newly built one."""
     key = engine_key(plan)
-    with _lock:
-        engine = _idle[key].pop() if key is not None and _idle.get(key) else None
-        if key in _idle and not _idle[key]:
-            del _idle[key]
+    engine = IDLE.take(key) if key is not None else None
     if engine is None:
         return build(plan, key)
     engine.reset()
@@ -95,16 +90,8 @@ def take(plan: TrainingPlan) -> Engine:
 
 def give_back(engine: Engine) -> None:
     """Make an engine its Trainer no longer uses available to the next run with the same settings."""
-    if engine.key is None:
-        return
-    with _lock:
-        _idle.setdefault(engine.key, []).append(engine)
-        _idle.move_to_end(engine.key)
-        while sum(len(engines) for engines in _idle.values()) > MAX_IDLE:
-            oldest = next(iter(_idle))
-            _idle[oldest].pop(0)
-            if not _idle[oldest]:
-                del _idle[oldest]
+    if engine.key is not None:
+        IDLE.give_back(engine.key, engine)
 
 
 def build(plan: TrainingPlan, key: tuple | None) -> Engine:

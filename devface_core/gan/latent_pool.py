@@ -12,19 +12,16 @@ from __future__ import annotations
 
 import contextlib
 import json
-import threading
-from collections import OrderedDict
 from pathlib import Path
 from typing import Iterator
 
 from devface_core.config import Config
 from devface_core.gan.latent import LatentBase
 from devface_core.gan.recipe import model_options
+from devface_core.idle_pool import IdlePool
 
-MAX_IDLE = 2  # loaded bases (each a sampler, an encoder and the tuning's optimizer) a process keeps idle
-
-_idle: OrderedDict[tuple, list[LatentBase]] = OrderedDict()
-_lock = threading.Lock()
+# At most 2 loaded bases (each a sampler, an encoder and the tuning's optimizer) wait idle in a process.
+IDLE: IdlePool[LatentBase] = IdlePool(limit=2)
 
 
 def base_key(config: Config) -> tuple | None:
@@ -45,10 +42,7 @@ def lent(config: Config, sampler=None) -> Iterator[LatentBase]:
     """The base `config.init_from` as LatentBase.load gives it (with `sampler`'s weights when given), warm
     from an earlier run of this process when one is idle; it goes back to the idle pool afterwards."""
     key = base_key(config)
-    with _lock:
-        base = _idle[key].pop() if key in _idle else None
-        if key in _idle and not _idle[key]:
-            del _idle[key]  # an empty entry would be the "oldest" _give_back evicts from
+    base = IDLE.take(key) if key is not None else None
     if base is None:
         base = LatentBase.load(config, sampler)
     else:
@@ -57,21 +51,4 @@ def lent(config: Config, sampler=None) -> Iterator[LatentBase]:
         yield base
     finally:
         if key is not None:
-            _give_back(key, base)
-
-
-def _give_back(key: tuple, base: LatentBase) -> None:
-    with _lock:
-        _idle.setdefault(key, []).append(base)
-        _idle.move_to_end(key)
-        while sum(len(bases) for bases in _idle.values()) > MAX_IDLE:
-            oldest = next(iter(_idle))
-            _idle[oldest].pop(0)
-            if not _idle[oldest]:
-                del _idle[oldest]
-
-
-def idle_count() -> int:
-    """How many loaded bases wait for a run (for tests and reports)."""
-    with _lock:
-        return sum(len(bases) for bases in _idle.values())
+            IDLE.give_back(key, base)

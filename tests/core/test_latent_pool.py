@@ -12,6 +12,7 @@ from devface_core.config_loading import load_config
 from devface_core.fields import BUILTIN_BASE
 from devface_core.gan import latent_pool
 from devface_core.gan.latent import LatentBase
+from devface_core.idle_pool import IdlePool
 
 
 def likes(seed: int) -> np.ndarray:
@@ -37,7 +38,7 @@ def test_a_lent_base_draws_byte_for_byte_what_a_fresh_load_draws_after_another_u
 def test_runs_at_the_same_time_get_bases_of_their_own_and_the_idle_ones_are_bounded(config):
     with latent_pool.lent(config) as first, latent_pool.lent(config) as second, latent_pool.lent(config) as third:
         assert len({id(first), id(second), id(third)}) == 3
-    assert latent_pool.idle_count() == latent_pool.MAX_IDLE
+    assert len(latent_pool.IDLE) == latent_pool.IDLE.limit
 
 
 def test_a_base_folder_rewritten_in_place_is_loaded_again(config, tmp_path):
@@ -65,23 +66,10 @@ def test_the_pipeline_loads_a_base_once_for_user_after_user_and_publishes_what_i
             store.add(user, images.face_like(index), f"{index}.png")
     loads, load = [], LatentBase.load.__func__
     monkeypatch.setattr(LatentBase, "load", classmethod(lambda cls, *a: loads.append(1) or load(cls, *a)))
-    monkeypatch.setattr(latent_pool, "_idle", type(latent_pool._idle)())  # no base warm from another test
+    monkeypatch.setattr(latent_pool, "IDLE", IdlePool(limit=2))  # no base warm from another test
     run_pipeline(store, store, "ann", config)
     cold = store.space.published("ann").png
     run_pipeline(store, store, "bob", config)
     run_pipeline(store, store, "ann", config)
     assert len(loads) == 1 and store.space.published("ann").png == cold
 
-
-def test_a_base_lent_out_leaves_no_empty_entry_for_the_bound_to_trip_on(config, tmp_path, monkeypatch):
-    folder = tmp_path / "other"
-    shutil.copytree(BUILTIN_BASE, folder)
-    other = load_config(environ={}, overrides={"init_from": str(folder), "latent_faces": 4, "latent_pivot_steps": 3})
-    monkeypatch.setattr(latent_pool, "MAX_IDLE", 1)
-    monkeypatch.setattr(latent_pool, "_idle", type(latent_pool._idle)())
-    with latent_pool.lent(config):
-        pass
-    with latent_pool.lent(config):  # the builtin base is out while two of the other base come back
-        with latent_pool.lent(other), latent_pool.lent(other):
-            pass
-    assert latent_pool.idle_count() == 1
