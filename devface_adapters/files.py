@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 from devface_core.atomic import remove_abandoned_temporaries, write_all_atomically, write_atomically
@@ -11,8 +12,8 @@ from devface_core.errors import AdapterError
 
 def check_writable_folder(folder: Path, where: str) -> None:
     """AdapterError unless `folder` is writable, or could be created in a writable folder: asked before
-    training, so a face is never drawn for a place it cannot be written to. Creates nothing: a run that
-    fails later (an unknown user, a corrupt like) leaves no empty folder behind; publishing makes it."""
+    training, so a face is never drawn for a place it cannot be written to. Leaves nothing: a run that fails
+    later (an unknown user, a corrupt like) finds no empty folder behind; publishing makes it."""
     existing = folder
     while not existing.exists() and existing != existing.parent:
         existing = existing.parent
@@ -20,6 +21,19 @@ def check_writable_folder(folder: Path, where: str) -> None:
         raise AdapterError(f"{where}: cannot create the folder ({existing} is not a folder)")
     if not os.access(existing, os.W_OK | os.X_OK):
         raise AdapterError(f"{where}: {existing} is not writable")
+    _probe_writing(existing, where)
+
+
+def _probe_writing(folder: Path, where: str) -> None:
+    """Create and remove a file in `folder`: permission bits let root pass everywhere, also where no file can
+    be created (/proc, /sys)."""
+    try:
+        handle, name = tempfile.mkstemp(dir=folder, prefix=f".devface-probe.{os.getpid()}.", suffix=".tmp")
+    except OSError as exc:
+        failure = f"creating a file there failed: {exc.strerror}"
+        raise AdapterError(f"{where}: {folder} is not writable ({failure})") from None
+    os.close(handle)
+    os.unlink(name)
 
 
 def atomic_write(path: Path, data: bytes, where: str) -> None:

@@ -41,12 +41,18 @@ def test_a_jsfile_sink_whose_folder_cannot_be_created_or_whose_path_is_a_folder_
     assert_refused_before_reading(source, JavaScriptFileAdapter(path=str(tmp_path)), "is a folder")
 
 
+def test_a_file_sink_in_a_folder_nothing_can_be_written_to_fails_first_even_for_root(source):
+    # Root passes os.access everywhere; in /proc no file can be created.
+    assert_refused_before_reading(source, DirectoryAdapter(path="/proc/devface-faces"), "/proc is not writable")
+    assert_refused_before_reading(source, JavaScriptFileAdapter(path="/proc/devface/face.js"), "/proc is not writable")
+
+
 def test_a_file_sink_creates_its_folder_only_when_it_publishes(source, tmp_path):
     faces, page = tmp_path / "new" / "faces", tmp_path / "web" / "face.js"
     for sink in (DirectoryAdapter(path=str(faces)), JavaScriptFileAdapter(path=str(page))):
         with pytest.raises(NoImagesError):
             run_pipeline(source, sink, "nobody", Config(image_size=16, max_steps=1))
-    assert not (tmp_path / "new").exists() and not (tmp_path / "web").exists()  # a failed run leaves nothing
+    assert not any(tmp_path.iterdir())  # a failed run leaves nothing: no folder, no probe file
     for sink in (DirectoryAdapter(path=str(faces)), JavaScriptFileAdapter(path=str(page))):
         run_pipeline(source, sink, "alice", Config(image_size=16, batch_size=2, z_dim=8, max_steps=1))
     assert (faces / "alice.png").is_file() and page.is_file()
