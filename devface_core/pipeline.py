@@ -18,9 +18,11 @@ from devface_core.gan.recipe import TrainingPlan, plan_training
 from devface_core.imaging import encode_png, resize_array
 from devface_core.native_output import native_output_captured
 from devface_core.protocols import ImageSink, ImageSource
+from devface_core.read_once import LikesReadOnce
 from devface_core.selection import Selection, select_snapshot
 from devface_core.types import PretrainReport, Progress, PublishedImage, RunReport, Snapshot, StopFlag
-from devface_core.upscaling import likes_at_twice_the_side, likes_for_detail, train_upscaler, upscaled_face
+from devface_core.upscaling import (detail_looks, likes_at_twice_the_side, likes_for_detail, train_upscaler,
+                                   upscaled_face)
 from devface_core.userid import encoded_user_id, validate_user_id
 
 logger = logging.getLogger(__name__)
@@ -45,8 +47,9 @@ def run_pipeline(
     timings: dict[str, float] = {}
     started = time.perf_counter()
     phases.info("%s: reading likes from %s", user_id, _describe(source))
-    training_set = _read(source, user_id, config)
-    detail_likes = likes_for_detail(source, user_id, config)
+    likes = LikesReadOnce(source, detail_looks(config))  # the detail's look at the first likes reads nothing again
+    training_set = _read(likes, user_id, config)
+    detail_likes = likes_for_detail(likes, user_id, config)
     timings["read"] = time.perf_counter() - started
     phases.info("%s: %d images read (%d skipped) in %.1f s", user_id, len(training_set.images),
                 len(training_set.skipped), timings["read"])

@@ -24,7 +24,7 @@ from devface_core.types import Progress, SourceImage, StopFlag
 # A published face borrows detail from at most this many likes, found among at most DETAIL_LOOKS: ten likes
 # lent as much detail as 116 faces did (docs/benchmarks.md "Published detail: the likes' own"); the bank of
 # 16 likes and their mirror images holds about 45 MiB at 128²; and a user with thousands of small likes must
-# not cost a full second read.
+# not cost a full second look (a run keeps the first DETAIL_LOOKS it read: read_once.py).
 DETAIL_LIKES = 16
 DETAIL_LOOKS = 128
 
@@ -60,16 +60,21 @@ def detail_side(config: Config) -> int:
     return 2 * config.image_size if upscaled else config.image_size
 
 
+def detail_looks(config: Config) -> int:
+    """How many of a user's first likes `likes_for_detail` looks at (0: it looks at none)."""
+    return DETAIL_LOOKS if config.likes_detail and detail_side(config) > config.image_size else 0
+
+
 def likes_for_detail(source: ImageSource, user_id: str, config: Config) -> np.ndarray:
     """Up to DETAIL_LIKES of the user's likes that hold detail at `detail_side(config)`, fitted to it as uint8
     (N, side, side, 3): what `upscaled_face` borrows detail from; none when `likes_detail` is off or nothing
     is upscaled. Unusable likes are passed over here: reading the training set reported them."""
-    side = detail_side(config)
+    side, looks = detail_side(config), detail_looks(config)
     found: list[np.ndarray] = []
-    if config.likes_detail and side > config.image_size:
+    if looks:
         liked = iter(liked_images(source, user_id, config.max_image_bytes))
         try:
-            for image in itertools.islice(liked, DETAIL_LOOKS):
+            for image in itertools.islice(liked, looks):
                 pixels = _stored_at_least(image, side, config)
                 if pixels is not None and finest_detail(pixels) >= MIN_DETAIL:
                     found.append(pixels)

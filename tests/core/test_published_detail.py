@@ -66,6 +66,7 @@ def test_a_run_lends_its_face_the_likes_detail_unless_told_not_to(upscaling_base
         sink = MemoryAdapter(space=f"detail-run-{lend}")
         config = attrs.evolve(TINY, init_from=str(folder), finetune_steps=2, likes_detail=lend)
         report = run_pipeline(detail_store(f"detail-run-likes-{lend}"), sink, "ann", config)
+        assert CountingSource.reads == 5  # each like read once: the detail's look at them came from memory
         assert report.detail_size == 32 and report.detail_likes == (2 if lend else 0)
         assert ("its finest detail from 2 of them" in run_report_line(report)) == lend
         image = sink.space.published("ann")
