@@ -3,8 +3,7 @@ needs the same, so that a long-lived process (`devface watch`, a Celery worker) 
 
 A pool lends each item to one run at a time and keeps at most `limit` idle items; over it, the items of the key
 given back to longest ago go first, so the bases or settings a process serves most stay warm (limit 0:
-nothing is kept). Warm engines (gan/engines.py) and warm latent bases
-(gan/latent_pool.py) each keep one.
+nothing is kept). Warm engines (gan/engines.py) and warm latent bases (gan/latent_pool.py) each keep one.
 """
 
 from __future__ import annotations
