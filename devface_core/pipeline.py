@@ -47,9 +47,7 @@ def run_pipeline(
     timings: dict[str, float] = {}
     started = time.perf_counter()
     phases.info("%s: reading likes from %s", user_id, _describe(source))
-    likes = LikesReadOnce(source, detail_looks(config))  # the detail's look at the first likes reads nothing again
-    training_set = _read(likes, user_id, config)
-    detail_likes = likes_for_detail(likes, user_id, config)
+    training_set, detail_likes = _read(source, user_id, config)
     timings["read"] = time.perf_counter() - started
     phases.info("%s: %d images read (%d skipped) in %.1f s", user_id, len(training_set.images),
                 len(training_set.skipped), timings["read"])
@@ -77,12 +75,15 @@ def _check_sink_takes(sink: ImageSink, user_id: str) -> None:
         check(user_id)
 
 
-def _read(source: ImageSource, user_id: str, config: Config) -> TrainingSet:
-    training_set = load_training_set(source, user_id, config)
+def _read(source: ImageSource, user_id: str, config: Config) -> tuple[TrainingSet, np.ndarray]:
+    """The user's training set and the likes that lend the published face detail, each like read once (the
+    likes kept for the second look go when this returns, not at the end of training)."""
+    likes = LikesReadOnce(source, detail_looks(config))
+    training_set = load_training_set(likes, user_id, config)
     if len(training_set.images) == 0:
         detail = f"all {training_set.images_read} images were unusable" if training_set.images_read else "no images"
         raise NoImagesError(f"user {user_id!r}: no usable liked images in {_describe(source)} ({detail})")
-    return training_set
+    return training_set, likes_for_detail(likes, user_id, config)
 
 
 def run_pretraining(source: ImageSource, user_ids: Iterable[str], config: Config, out: str | Path,

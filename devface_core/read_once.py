@@ -27,11 +27,6 @@ class LikesReadOnce:
         self._read_as: tuple[str, int | None] | None = None  # the user and max_bytes the kept likes were read for
         self._whole = False  # the kept likes are the user's first `count`, or all they have
 
-    def describe(self) -> str:
-        """The source's own description (never credentials)."""
-        describe = getattr(self.source, "describe", None)
-        return describe() if callable(describe) else type(self.source).__name__
-
     def iter_images(self, user_id: str, max_bytes: int | None = None) -> Iterator[SourceImage]:
         """The source's likes of `user_id`: the first read from the source, a second look from memory when the
         likes kept cover it (stop before their end), else from the source again."""

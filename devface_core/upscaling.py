@@ -62,14 +62,19 @@ def detail_side(config: Config) -> int:
 
 def detail_looks(config: Config) -> int:
     """How many of a user's first likes `likes_for_detail` looks at (0: it looks at none)."""
-    return DETAIL_LOOKS if config.likes_detail and detail_side(config) > config.image_size else 0
+    return _looks_at(config, detail_side(config))
+
+
+def _looks_at(config: Config, side: int) -> int:
+    return DETAIL_LOOKS if config.likes_detail and side > config.image_size else 0
 
 
 def likes_for_detail(source: ImageSource, user_id: str, config: Config) -> np.ndarray:
     """Up to DETAIL_LIKES of the user's likes that hold detail at `detail_side(config)`, fitted to it as uint8
     (N, side, side, 3): what `upscaled_face` borrows detail from; none when `likes_detail` is off or nothing
     is upscaled. Unusable likes are passed over here: reading the training set reported them."""
-    side, looks = detail_side(config), detail_looks(config)
+    side = detail_side(config)  # it reads the base's files: once
+    looks = _looks_at(config, side)
     found: list[np.ndarray] = []
     if looks:
         liked = iter(liked_images(source, user_id, config.max_image_bytes))

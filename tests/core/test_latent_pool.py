@@ -72,4 +72,3 @@ def test_the_pipeline_loads_a_base_once_for_user_after_user_and_publishes_what_i
     run_pipeline(store, store, "bob", config)
     run_pipeline(store, store, "ann", config)
     assert len(loads) == 1 and store.space.published("ann").png == cold
-
