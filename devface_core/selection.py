@@ -21,7 +21,8 @@ from devface_core.types import Snapshot
 # likes', and publishes the one with the most detail in its centre. On 240 pools of 64 faces drawn by `personalize
 # latent` from the shipped base (six tastes), MTCNN found a face at 0.99 in 94 % of these picks against 89 % of the
 # nearest sample's alone, for the same taste, at 0.70 of a photo's sharpness against 0.60 (docs/benchmarks.md,
-# "The published face"). The whole pool's most detailed faces lose the taste.
+# "The published face"). The whole pool's most detailed faces lose the taste. On a weaker base the shortlist
+# can fall on one like's faces run after run (user1 on a 3 000-step crowd-only base: "Spreading the published face").
 SHORTLIST_SHARE = 4
 
 

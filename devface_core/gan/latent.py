@@ -22,7 +22,8 @@ from devface_core.gan.sampling import to_pixels
 
 # A random step of this length relative to the code's own length, so faces from the same like differ and
 # none redraws it: at 0.7 the faces stayed nearer the likes but were less varied and KID was higher; wider
-# steps (1.5, 2 on the shipped base) lost taste.
+# steps (1.5, 2 on the shipped base) lost taste; 1.25 widened the published faces at a cost in MTCNN and taste
+# (docs/benchmarks.md, "Spreading the published face").
 SPREAD = 1.0
 # Refining and tuning cost a generator pass per like and step, so a user with hundreds of likes is drawn from
 # a seeded choice of this many (each gives as many faces as are asked for, by its random steps).
@@ -175,7 +176,8 @@ def even_anchors(likes: int, count: int, rng: np.random.Generator) -> np.ndarray
     so that each anchors as many faces as any other, give or take one."""
     # Drawn independently, 64 faces from 16 likes left some like without a face in about one run of four. The
     # judges found the two draws level (docs/benchmarks.md, "Every like in turn"): this one is kept because
-    # every like a user gave shows in their faces.
+    # every like a user gave shows in their faces. Drawing a run's whole pool from one to three seeded likes
+    # instead spread the published faces over runs but lost MTCNN ("Spreading the published face").
     rounds = -(-count // likes)
     return np.concatenate([rng.permutation(likes) for _ in range(rounds)])[:count]
 
