@@ -177,7 +177,7 @@ def even_anchors(likes: int, count: int, rng: np.random.Generator) -> np.ndarray
     # Drawn independently, 64 faces from 16 likes left some like without a face in about one run of four. The
     # judges found the two draws level (docs/benchmarks.md, "Every like in turn"): this one is kept because
     # every like a user gave shows in their faces. Drawing a run's whole pool from one to three seeded likes
-    # instead spread the published faces over runs but lost MTCNN ("Spreading the published face").
+    # instead spread the published faces over runs but cost MTCNN on the shipped base ("Spreading the published face").
     rounds = -(-count // likes)
     return np.concatenate([rng.permutation(likes) for _ in range(rounds)])[:count]
 
