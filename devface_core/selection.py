@@ -22,7 +22,9 @@ from devface_core.types import Snapshot
 # latent` from the shipped base (six tastes), MTCNN found a face at 0.99 in 94 % of these picks against 89 % of the
 # nearest sample's alone, for the same taste, at 0.70 of a photo's sharpness against 0.60 (docs/benchmarks.md,
 # "The published face"). The whole pool's most detailed faces lose the taste. On a weaker base the shortlist
-# can fall on one like's faces run after run (user1 on a 3 000-step crowd-only base: "Spreading the published face").
+# can fall on one like's faces run after run (user1 on a 3 000-step crowd-only base: "Spreading the published face");
+# keeping only the shortlisted faces of one seeded like undid that but cost MTCNN and sharpness on every base
+# ("The choice led by one like per run").
 SHORTLIST_SHARE = 4
 
 
