@@ -24,6 +24,8 @@ from devface_core.gan.sampling import to_pixels
 # none redraws it: at 0.7 the faces stayed nearer the likes but were less varied and KID was higher; wider
 # steps (1.5, 2 on the shipped base) lost taste; 1.25 widened and sharpened the published faces but cost MTCNN
 # on every base and taste on a crowd-only one (docs/benchmarks.md, "Spreading the published face" and after).
+# Shaping the step by the crowd's codes, or vetoing its faces by the discriminator or by how well they redraw,
+# did not keep 1.25 clean and cost taste ("The random step shaped by the crowd's codes, at 1.25").
 SPREAD = 1.0
 # Refining and tuning cost a generator pass per like and step, so a user with hundreds of likes is drawn from
 # a seeded choice of this many (each gives as many faces as are asked for, by its random steps).
